@@ -1,0 +1,176 @@
+package dev.maws.platform.objectstore;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.Result;
+import io.minio.StatObjectArgs;
+import io.minio.errors.ErrorResponseException;
+import io.minio.messages.Item;
+
+/**
+ * The platform bucket: the one S3 client of every service. Keys are relative to the bucket
+ * ({@code checkpoints/job-1/step-400/manifest.json}); keys that could escape a prefix are refused.
+ */
+public final class ObjectStore implements AutoCloseable {
+    private static final Pattern SAFE_KEY = Pattern.compile("[A-Za-z0-9!_.*'()\\-]+(/[A-Za-z0-9!_.*'()\\-]+)*/?");
+
+    private final MinioClient client;
+    private final String bucket;
+
+    public ObjectStore(String endpoint, String region, String accessKey, String secretKey, String bucket) {
+        this.client = MinioClient.builder().endpoint(endpoint).region(region).credentials(accessKey, secretKey).build();
+        this.bucket = bucket;
+    }
+
+    public static ObjectStore of(ObjectStoreConfig config) {
+        return new ObjectStore(config.endpoint(), config.region(), config.accessKey(), config.secretKey(), config.bucket());
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    /**
+     * Checks a key from outside (a request, a record): non-empty, plain path segments only, no
+     * {@code ..} or {@code .} segment, no leading slash, at most 1024 bytes (the S3 limit).
+     *
+     * @return the key
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    public static String checkKey(String key) {
+        if (key == null || key.isEmpty()) {
+            throw new IllegalArgumentException("object key is empty");
+        }
+        if (key.length() > 1024) {
+            throw new IllegalArgumentException("object key is longer than 1024 characters");
+        }
+        if (!SAFE_KEY.matcher(key).matches()) {
+            throw new IllegalArgumentException("object key \"" + abbreviate(key)
+                    + "\" must be path segments of letters, digits and !_.*'()- separated by single '/'");
+        }
+        for (String segment : key.split("/")) {
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new IllegalArgumentException("object key \"" + abbreviate(key) + "\" must not contain '.' or '..' segments");
+            }
+        }
+        return key;
+    }
+
+    public void put(String key, byte[] data, String contentType) {
+        try {
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object(checkKey(key))
+                    .stream(new ByteArrayInputStream(data), data.length, -1).contentType(contentType).build());
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot write s3://" + bucket + "/" + key, e);
+        }
+    }
+
+    /** The object's bytes, or empty when there is no such object. */
+    public Optional<byte[]> find(String key) {
+        try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(checkKey(key)).build())) {
+            return Optional.of(in.readAllBytes());
+        } catch (ErrorResponseException e) {
+            if (isNotFound(e)) {
+                return Optional.empty();
+            }
+            throw new ObjectStoreException("cannot read s3://" + bucket + "/" + key, e);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot read s3://" + bucket + "/" + key, e);
+        }
+    }
+
+    /** The object's bytes; a missing object is an {@link ObjectStoreException} naming it. */
+    public byte[] get(String key) {
+        return find(key).orElseThrow(() -> new ObjectStoreException("no object s3://" + bucket + "/" + key, null));
+    }
+
+    public boolean exists(String key) {
+        try {
+            client.statObject(StatObjectArgs.builder().bucket(bucket).object(checkKey(key)).build());
+            return true;
+        } catch (ErrorResponseException e) {
+            if (isNotFound(e)) {
+                return false;
+            }
+            throw new ObjectStoreException("cannot stat s3://" + bucket + "/" + key, e);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot stat s3://" + bucket + "/" + key, e);
+        }
+    }
+
+    /** Keys under {@code prefix} (recursively), in S3's lexicographic order. */
+    public List<String> list(String prefix) {
+        List<String> keys = new ArrayList<>();
+        try {
+            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket)
+                    .prefix(checkKey(prefix)).recursive(true).build())) {
+                keys.add(r.get().objectName());
+            }
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot list s3://" + bucket + "/" + prefix, e);
+        }
+        return keys;
+    }
+
+    public void delete(String key) {
+        try {
+            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(checkKey(key)).build());
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot delete s3://" + bucket + "/" + key, e);
+        }
+    }
+
+    /** True when the bucket is reachable with these credentials (readiness). */
+    public boolean bucketExists() {
+        try {
+            return client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build());
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot reach bucket " + bucket, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot close the S3 client", e);
+        }
+    }
+
+    private static boolean isNotFound(ErrorResponseException e) {
+        String code = e.errorResponse().code();
+        return "NoSuchKey".equals(code) || "NoSuchObject".equals(code) || "NotFound".equals(code);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+
+    /** An S3 call that failed; the message names the object. */
+    public static final class ObjectStoreException extends RuntimeException {
+        public ObjectStoreException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.maws.platform.objectstore;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.maws.devstack.DevStack;
+
+class ObjectStoreTest {
+    @TempDir
+    static Path dir;
+    static DevStack stack;
+    static ObjectStore store;
+
+    @BeforeAll
+    static void start() {
+        stack = new DevStack(dir).start();
+        var c = stack.serviceConfig();
+        store = new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"), c.get("maws.s3.access-key"),
+                c.get("maws.s3.secret-key"), c.get("maws.s3.bucket"));
+    }
+
+    @AfterAll
+    static void stop() {
+        store.close();
+        stack.close();
+    }
+
+    @Test
+    void putGetListDelete() {
+        byte[] data = "{\"step\": 1}".getBytes(StandardCharsets.UTF_8);
+        store.put("checkpoints/job-a/step-1/manifest.json", data, "application/json");
+        store.put("checkpoints/job-a/step-2/manifest.json", data, "application/json");
+        assertArrayEquals(data, store.get("checkpoints/job-a/step-1/manifest.json"));
+        assertTrue(store.exists("checkpoints/job-a/step-2/manifest.json"));
+        assertEquals(List.of("checkpoints/job-a/step-1/manifest.json", "checkpoints/job-a/step-2/manifest.json"),
+                store.list("checkpoints/job-a/"));
+        store.delete("checkpoints/job-a/step-1/manifest.json");
+        assertFalse(store.exists("checkpoints/job-a/step-1/manifest.json"));
+        assertEquals(Optional.empty(), store.find("checkpoints/job-a/step-1/manifest.json"));
+        ObjectStore.ObjectStoreException missing = assertThrows(ObjectStore.ObjectStoreException.class,
+                () -> store.get("checkpoints/job-a/step-1/manifest.json"));
+        assertTrue(missing.getMessage().contains("s3://maws/checkpoints/job-a/step-1/manifest.json"), missing.getMessage());
+        assertTrue(store.bucketExists());
+    }
+
+    @Test
+    void refusesKeysThatCouldEscapeAPrefix() {
+        for (String bad : new String[] {"", "/etc/passwd", "checkpoints/../jobs/x.json", "a//b", "./a", "a b", "a\\b"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.find(bad), bad);
+            assertTrue(e.getMessage().startsWith("object key"), e.getMessage());
+        }
+        assertEquals("checkpoints/job-1/latest", ObjectStore.checkKey("checkpoints/job-1/latest"));
+    }
+}
