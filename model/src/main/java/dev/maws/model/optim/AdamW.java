@@ -1,0 +1,176 @@
+package dev.maws.model.optim;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.maws.model.nn.Parameters;
+import dev.maws.model.nn.Parameters.Parameter;
+
+/**
+ * AdamW (Loshchilov and Hutter) on NDArrays, with the two parameter groups of MAE: weight decay on
+ * weight matrices, none on biases, norms, tokens. Decoupled decay as torch.optim.AdamW:
+ * {@code p -= lr * wd * p}, then {@code p -= lr * m_hat / (sqrt(v_hat) + eps)}. Gradients are
+ * clipped by their global norm first (when {@code maxGradNorm > 0}) and zeroed after the update.
+ * The state (step count, m, v of every parameter) saves and loads exactly.
+ */
+public final class AdamW {
+    private final Parameters params;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final double maxGradNorm;
+    private final Map<String, NDArray> m = new LinkedHashMap<>();
+    private final Map<String, NDArray> v = new LinkedHashMap<>();
+    private long step;
+
+    public AdamW(Parameters params, double beta1, double beta2, double eps, double weightDecay, double maxGradNorm) {
+        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && eps > 0 && weightDecay >= 0 && maxGradNorm >= 0)) {
+            throw new IllegalArgumentException("bad AdamW settings: betas (" + beta1 + ", " + beta2 + "), eps " + eps
+                    + ", weight decay " + weightDecay + ", max grad norm " + maxGradNorm);
+        }
+        this.params = params;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.maxGradNorm = maxGradNorm;
+        NDManager manager = params.manager();
+        for (Parameter p : params.all()) {
+            m.put(p.name(), manager.zeros(p.array().getShape()));
+            v.put(p.name(), manager.zeros(p.array().getShape()));
+        }
+    }
+
+    /** The MAE recipe: betas (0.9, 0.95), eps 1e-8, weight decay 0.05; no clipping unless asked. */
+    public static AdamW mae(Parameters params, double weightDecay, double maxGradNorm) {
+        return new AdamW(params, 0.9, 0.95, 1e-8, weightDecay, maxGradNorm);
+    }
+
+    public long stepCount() {
+        return step;
+    }
+
+    /**
+     * One update with learning rate {@code lr} from the gradients accumulated since the last one;
+     * zeroes them afterwards. Must run outside a gradient collector.
+     *
+     * @return the global gradient norm before clipping
+     */
+    public double update(double lr) {
+        List<Parameter> all = params.all();
+        double norm;
+        try (NDScope scope = new NDScope()) {
+            List<NDArray> grads = new ArrayList<>(all.size());
+            double sq = 0;
+            for (Parameter p : all) {
+                NDArray g = p.array().getGradient();
+                grads.add(g);
+                sq += g.square().sum().toType(DataType.FLOAT64, false).getDouble();
+            }
+            norm = Math.sqrt(sq);
+            double clip = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1.0;
+            step++;
+            double bc1 = 1 - Math.pow(beta1, step);
+            double bc2 = 1 - Math.pow(beta2, step);
+            for (int i = 0; i < all.size(); i++) {
+                Parameter p = all.get(i);
+                NDArray w = p.array();
+                NDArray g = grads.get(i);
+                if (clip != 1.0) {
+                    g = g.mul(scalar(g, clip));
+                }
+                NDArray mi = m.get(p.name());
+                NDArray vi = v.get(p.name());
+                mi.muli(scalar(mi, beta1)).addi(g.mul(scalar(g, 1 - beta1)));
+                vi.muli(scalar(vi, beta2)).addi(g.square().mul(scalar(g, 1 - beta2)));
+                if (p.decay() && weightDecay > 0) {
+                    w.muli(scalar(w, 1 - lr * weightDecay));
+                }
+                // p -= lr / bc1 * m / (sqrt(v / bc2) + eps)
+                NDArray denom = vi.div(scalar(vi, bc2)).sqrt().add(scalar(vi, eps));
+                w.subi(mi.div(denom).mul(scalar(mi, lr / bc1)));
+                JniUtils.zeroGrad((PtNDArray) w);
+            }
+        }
+        return norm;
+    }
+
+    /** Writes step count and every m and v (float32, in parameter order, with names and shapes). */
+    public void save(DataOutputStream out) throws IOException {
+        out.writeInt(1); // format version
+        out.writeLong(step);
+        out.writeInt(m.size());
+        for (String name : m.keySet()) {
+            out.writeUTF(name);
+            writeArray(out, m.get(name));
+            writeArray(out, v.get(name));
+        }
+    }
+
+    /** Reads what {@link #save} wrote; names and shapes must match this optimizer's parameters. */
+    public void load(DataInputStream in) throws IOException {
+        int version = in.readInt();
+        if (version != 1) {
+            throw new IOException("unknown optimizer state format " + version);
+        }
+        long savedStep = in.readLong();
+        int count = in.readInt();
+        if (count != m.size()) {
+            throw new IOException("optimizer state has " + count + " parameters, the model " + m.size());
+        }
+        for (int i = 0; i < count; i++) {
+            String name = in.readUTF();
+            NDArray mi = m.get(name);
+            if (mi == null) {
+                throw new IOException("optimizer state names an unknown parameter " + name);
+            }
+            readArray(in, mi, name);
+            readArray(in, v.get(name), name);
+        }
+        step = savedStep;
+    }
+
+    private static void writeArray(DataOutputStream out, NDArray a) throws IOException {
+        long[] shape = a.getShape().getShape();
+        out.writeInt(shape.length);
+        for (long s : shape) {
+            out.writeLong(s);
+        }
+        for (float f : a.toFloatArray()) {
+            out.writeFloat(f);
+        }
+    }
+
+    private static void readArray(DataInputStream in, NDArray into, String name) throws IOException {
+        long[] shape = new long[in.readInt()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = in.readLong();
+        }
+        if (!new Shape(shape).equals(into.getShape())) {
+            throw new IOException("optimizer state of " + name + " has shape " + new Shape(shape) + ", the parameter "
+                    + into.getShape());
+        }
+        float[] values = new float[Math.toIntExact(into.size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = in.readFloat();
+        }
+        into.set(values);
+    }
+
+    private static NDArray scalar(NDArray like, double value) {
+        return like.getManager().create((float) value);
+    }
+}
