@@ -12,10 +12,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.maws.model.nn.Parameters;
+import dev.maws.model.nn.TensorIO;
 import dev.maws.model.nn.Parameters.Parameter;
 
 /**
@@ -115,8 +115,8 @@ public final class AdamW {
         out.writeInt(m.size());
         for (String name : m.keySet()) {
             out.writeUTF(name);
-            writeArray(out, m.get(name));
-            writeArray(out, v.get(name));
+            TensorIO.write(out, m.get(name));
+            TensorIO.write(out, v.get(name));
         }
     }
 
@@ -137,37 +137,11 @@ public final class AdamW {
             if (mi == null) {
                 throw new IOException("optimizer state names an unknown parameter " + name);
             }
-            readArray(in, mi, name);
-            readArray(in, v.get(name), name);
+            mi.set(TensorIO.read(in, mi.getShape(), "optimizer state m of " + name));
+            NDArray vi = v.get(name);
+            vi.set(TensorIO.read(in, vi.getShape(), "optimizer state v of " + name));
         }
         step = savedStep;
-    }
-
-    private static void writeArray(DataOutputStream out, NDArray a) throws IOException {
-        long[] shape = a.getShape().getShape();
-        out.writeInt(shape.length);
-        for (long s : shape) {
-            out.writeLong(s);
-        }
-        for (float f : a.toFloatArray()) {
-            out.writeFloat(f);
-        }
-    }
-
-    private static void readArray(DataInputStream in, NDArray into, String name) throws IOException {
-        long[] shape = new long[in.readInt()];
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = in.readLong();
-        }
-        if (!new Shape(shape).equals(into.getShape())) {
-            throw new IOException("optimizer state of " + name + " has shape " + new Shape(shape) + ", the parameter "
-                    + into.getShape());
-        }
-        float[] values = new float[Math.toIntExact(into.size())];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = in.readFloat();
-        }
-        into.set(values);
     }
 
     private static NDArray scalar(NDArray like, double value) {

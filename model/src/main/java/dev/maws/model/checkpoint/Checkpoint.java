@@ -1,0 +1,193 @@
+package dev.maws.model.checkpoint;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import dev.maws.model.nn.Parameters;
+import dev.maws.model.nn.Parameters.Parameter;
+import dev.maws.model.nn.TensorIO;
+import dev.maws.model.optim.AdamW;
+
+/**
+ * The checkpoint format: {@code model.params} (every trainable tensor by name), optionally
+ * {@code optimizer.bin} (AdamW state), then {@code manifest.json} with the sha256 of both. Loading
+ * verifies every checksum before it changes anything.
+ */
+public final class Checkpoint {
+    public static final String PARAMS = "model.params";
+    public static final String OPTIMIZER = "optimizer.bin";
+    public static final String MANIFEST = "manifest.json";
+    private static final int PARAMS_MAGIC = 0x4D415753; // "MAWS"
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private Checkpoint() {}
+
+    /**
+     * Writes parameters, optimizer state (when not null) and, last, the manifest.
+     *
+     * @return the manifest as written (with file checksums)
+     */
+    public static CheckpointManifest save(CheckpointFiles files, Parameters params, AdamW optimizer,
+            CheckpointManifest manifest) throws IOException {
+        Map<String, CheckpointManifest.FileEntry> entries = new LinkedHashMap<>();
+        entries.put(PARAMS, write(files, PARAMS, out -> writeParams(out, params)));
+        if (optimizer != null) {
+            entries.put(OPTIMIZER, write(files, OPTIMIZER, optimizer::save));
+        }
+        CheckpointManifest complete = manifest.withFiles(entries, Instant.now().toString());
+        try (OutputStream out = files.create(MANIFEST)) {
+            JSON.writeValue(out, complete);
+        }
+        return complete;
+    }
+
+    /** The manifest of a checkpoint; a missing one means the checkpoint does not exist (yet). */
+    public static CheckpointManifest readManifest(CheckpointFiles files) throws IOException {
+        if (!files.exists(MANIFEST)) {
+            throw new CheckpointException("no " + MANIFEST + ": the checkpoint is incomplete or does not exist");
+        }
+        try (InputStream in = files.open(MANIFEST)) {
+            CheckpointManifest m = JSON.readValue(in, CheckpointManifest.class);
+            if (m.format() != CheckpointManifest.FORMAT) {
+                throw new CheckpointException("checkpoint format " + m.format() + " is not " + CheckpointManifest.FORMAT);
+            }
+            return m;
+        }
+    }
+
+    /**
+     * Loads parameters (names and shapes must match) and, when {@code optimizer} is not null, the
+     * optimizer state. Every file's checksum is verified first: a mismatch changes nothing.
+     */
+    public static CheckpointManifest load(CheckpointFiles files, Parameters params, AdamW optimizer) throws IOException {
+        CheckpointManifest manifest = readManifest(files);
+        verify(files, manifest, PARAMS);
+        if (optimizer != null) {
+            verify(files, manifest, OPTIMIZER);
+        }
+        try (DataInputStream in = new DataInputStream(files.open(PARAMS))) {
+            readParams(in, params);
+        }
+        if (optimizer != null) {
+            try (DataInputStream in = new DataInputStream(files.open(OPTIMIZER))) {
+                optimizer.load(in);
+            }
+        }
+        return manifest;
+    }
+
+    private static void writeParams(DataOutputStream out, Parameters params) throws IOException {
+        List<Parameter> all = params.all();
+        out.writeInt(PARAMS_MAGIC);
+        out.writeInt(1);
+        out.writeInt(all.size());
+        for (Parameter p : all) {
+            out.writeUTF(p.name());
+            TensorIO.write(out, p.array());
+        }
+    }
+
+    private static void readParams(DataInputStream in, Parameters params) throws IOException {
+        if (in.readInt() != PARAMS_MAGIC || in.readInt() != 1) {
+            throw new CheckpointException(PARAMS + " is not a MAWS parameter file of version 1");
+        }
+        int count = in.readInt();
+        List<Parameter> all = params.all();
+        if (count != all.size()) {
+            throw new CheckpointException(PARAMS + " holds " + count + " tensors, the model has " + all.size());
+        }
+        List<float[]> values = new ArrayList<>(count);
+        for (Parameter p : all) {
+            String name = in.readUTF();
+            if (!name.equals(p.name())) {
+                throw new CheckpointException(PARAMS + " has " + name + " where the model has " + p.name());
+            }
+            values.add(TensorIO.read(in, p.array().getShape(), name));
+        }
+        for (int i = 0; i < count; i++) {
+            all.get(i).array().set(values.get(i));
+        }
+    }
+
+    private static void verify(CheckpointFiles files, CheckpointManifest manifest, String name) throws IOException {
+        CheckpointManifest.FileEntry expected = manifest.files() == null ? null : manifest.files().get(name);
+        if (expected == null) {
+            throw new CheckpointException(MANIFEST + " lists no " + name);
+        }
+        MessageDigest digest = sha256();
+        long bytes = 0;
+        try (InputStream in = new DigestInputStream(files.open(name), digest)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0;) {
+                bytes += n;
+            }
+        }
+        String actual = HexFormat.of().formatHex(digest.digest());
+        if (!actual.equals(expected.sha256()) || bytes != expected.bytes()) {
+            throw new CheckpointException(name + " does not match its manifest: sha256 " + actual + " (" + bytes
+                    + " bytes), expected " + expected.sha256() + " (" + expected.bytes() + " bytes)");
+        }
+    }
+
+    private interface Writer {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static CheckpointManifest.FileEntry write(CheckpointFiles files, String name, Writer writer) throws IOException {
+        MessageDigest digest = sha256();
+        long[] bytes = {0};
+        try (OutputStream raw = files.create(name)) {
+            // counts in a long: DataOutputStream.size() stops at 2 GiB, a vit-h checkpoint is larger
+            OutputStream counting = new java.io.FilterOutputStream(new DigestOutputStream(raw, digest)) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                    bytes[0] += len;
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(b);
+                    bytes[0]++;
+                }
+            };
+            DataOutputStream out = new DataOutputStream(counting);
+            writer.write(out);
+            out.flush();
+        }
+        return new CheckpointManifest.FileEntry(HexFormat.of().formatHex(digest.digest()), bytes[0]);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A checkpoint that cannot be used; the message says why. */
+    public static final class CheckpointException extends IOException {
+        public CheckpointException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.maws.model.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import ai.djl.ndarray.NDManager;
+import dev.maws.model.TinyConfigs;
+import dev.maws.model.mae.MaskedAutoencoder;
+import dev.maws.model.nn.Images;
+import dev.maws.model.nn.Parameters;
+import dev.maws.model.optim.AdamW;
+import dev.maws.model.optim.TrainingStep;
+import dev.maws.model.vit.VitConfig;
+
+class CheckpointTest {
+    @TempDir
+    Path dir;
+
+    private final VitConfig config = TinyConfigs.micro();
+    private final float[] px = TinyConfigs.images(4, 3);
+
+    private CheckpointManifest manifest(long step) {
+        return new CheckpointManifest(CheckpointManifest.FORMAT, "MAE", config, 0, "", step, 0.5,
+                Map.of("loss", 1.25), Map.of("offsets", Map.of("labeled-images-0", 42)), null, null);
+    }
+
+    @Test
+    void saveThenLoadGivesIdenticalOutputsAndAnIdenticalNextStep() throws Exception {
+        CheckpointFiles files = CheckpointFiles.directory(dir.resolve("step-3"));
+        float[] expectedOutput;
+        float expectedNextLoss;
+        float[] expectedNextWeights;
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
+            MaskedAutoencoder mae = new MaskedAutoencoder(p, config, true);
+            AdamW adamW = AdamW.mae(p, 0.05, 1.0);
+            Random masks = new Random(5);
+            for (int i = 0; i < 3; i++) {
+                TrainingStep.run(p, s -> mae.forward(Images.batch(s, px, 4, config), 0.75, masks).loss(), adamW, 1e-3);
+            }
+            CheckpointManifest written = Checkpoint.save(files, p, adamW, manifest(3));
+            assertEquals(64, written.files().get(Checkpoint.PARAMS).sha256().length());
+            expectedOutput = mae.encoder().forward(Images.batch(m, px, 4, config)).toFloatArray();
+            expectedNextLoss = TrainingStep.run(p, s -> mae.forward(Images.batch(s, px, 4, config), 0.75, new Random(9)).loss(),
+                    adamW, 1e-3).loss();
+            expectedNextWeights = p.get("decoder.pred.weight").array().toFloatArray();
+        }
+        // a fresh process would do this: new model with another seed, then load
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 999)) {
+            MaskedAutoencoder mae = new MaskedAutoencoder(p, config, true);
+            AdamW adamW = AdamW.mae(p, 0.05, 1.0);
+            CheckpointManifest loaded = Checkpoint.load(files, p, adamW);
+            assertEquals(3, loaded.step());
+            assertEquals(config, loaded.model());
+            assertEquals(1.25, loaded.metrics().get("loss"));
+            assertEquals(3, adamW.stepCount());
+            assertArrayEquals(expectedOutput, mae.encoder().forward(Images.batch(m, px, 4, config)).toFloatArray());
+            float nextLoss = TrainingStep.run(p, s -> mae.forward(Images.batch(s, px, 4, config), 0.75, new Random(9)).loss(),
+                    adamW, 1e-3).loss();
+            assertEquals(expectedNextLoss, nextLoss);
+            assertArrayEquals(expectedNextWeights, p.get("decoder.pred.weight").array().toFloatArray());
+        }
+    }
+
+    @Test
+    void aCorruptFileIsRefusedAndChangesNothing() throws Exception {
+        Path cp = dir.resolve("step-1");
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
+            new MaskedAutoencoder(p, config, true);
+            Checkpoint.save(CheckpointFiles.directory(cp), p, null, manifest(1));
+        }
+        byte[] bytes = Files.readAllBytes(cp.resolve(Checkpoint.PARAMS));
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(cp.resolve(Checkpoint.PARAMS), bytes);
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 7)) {
+            new MaskedAutoencoder(p, config, true);
+            float[] before = p.get("encoder.norm.weight").array().toFloatArray();
+            float[] token = p.get("encoder.cls_token").array().toFloatArray();
+            Checkpoint.CheckpointException e = assertThrows(Checkpoint.CheckpointException.class,
+                    () -> Checkpoint.load(CheckpointFiles.directory(cp), p, null));
+            assertTrue(e.getMessage().startsWith("model.params does not match its manifest"), e.getMessage());
+            assertArrayEquals(before, p.get("encoder.norm.weight").array().toFloatArray());
+            assertArrayEquals(token, p.get("encoder.cls_token").array().toFloatArray());
+        }
+    }
+
+    @Test
+    void withoutAManifestThereIsNoCheckpoint() throws Exception {
+        Path cp = dir.resolve("step-2");
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
+            new MaskedAutoencoder(p, config, true);
+            Checkpoint.save(CheckpointFiles.directory(cp), p, null, manifest(2));
+            Files.delete(cp.resolve(Checkpoint.MANIFEST));
+            Checkpoint.CheckpointException e = assertThrows(Checkpoint.CheckpointException.class,
+                    () -> Checkpoint.load(CheckpointFiles.directory(cp), p, null));
+            assertTrue(e.getMessage().contains("incomplete or does not exist"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aCheckpointOfAnotherModelIsRefusedByName() throws Exception {
+        Path cp = dir.resolve("mae");
+        VitConfig deeper = new VitConfig("deeper", 8, 2, 1, 32, 3, 2, 2.0, 16, 1, 2, VitConfig.Pooling.CLS);
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1);
+                Parameters other = new Parameters(m, 1)) {
+            new MaskedAutoencoder(p, config, true);
+            Checkpoint.save(CheckpointFiles.directory(cp), p, null, manifest(2));
+            new MaskedAutoencoder(other, deeper, true);
+            Checkpoint.CheckpointException e = assertThrows(Checkpoint.CheckpointException.class,
+                    () -> Checkpoint.load(CheckpointFiles.directory(cp), other, null));
+            assertTrue(e.getMessage().contains("tensors, the model has"), e.getMessage());
+        }
+    }
+}
