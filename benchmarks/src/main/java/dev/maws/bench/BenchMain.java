@@ -15,7 +15,8 @@ public final class BenchMain {
     }
 
     static final Map<String, Benchmark> BENCHMARKS = new TreeMap<>(Map.of(
-            "devstack", new DevStackBenchmark()));
+            "devstack", new DevStackBenchmark(),
+            "model", new ModelBenchmark()));
 
     private BenchMain() {}
 

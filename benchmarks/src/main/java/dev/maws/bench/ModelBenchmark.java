@@ -1,0 +1,162 @@
+package dev.maws.bench;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.maws.model.mae.MaskedAutoencoder;
+import dev.maws.model.nn.Images;
+import dev.maws.model.nn.Parameters;
+import dev.maws.model.optim.AdamW;
+import dev.maws.model.optim.TrainingStep;
+import dev.maws.model.runtime.DjlRuntime;
+import dev.maws.model.vit.VitConfig;
+import dev.maws.model.wsp.WspClassifier;
+
+/**
+ * {@code ./bench model [--device cpu|gpu:N] [--quick]}: forward+backward+AdamW images/s of the MAE
+ * and WSP steps, and the FLOP/s they reach as a fraction of this machine's ceiling, measured in the
+ * same run as a large square fp32 matmul through DJL.
+ */
+final class ModelBenchmark implements BenchMain.Benchmark {
+    private static final int VOCABULARY = 1000;
+
+    private record Case(VitConfig config, String stage, int batch, int steps) {}
+
+    @Override
+    public void run(String[] args, Path outDir) throws Exception {
+        String device = "cpu";
+        boolean quick = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--device" -> device = args[++i];
+                case "--quick" -> quick = true;
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; use --device D, --quick");
+            }
+        }
+        DjlRuntime runtime = DjlRuntime.start(System.getenv("DJL_CACHE_DIR"));
+        runtime.devices(device); // fails on a device this machine does not have
+        BenchReport report = new BenchReport("model", device + " (" + runtime.engineDescription() + ")");
+
+        double ceiling = matmulCeiling(device);
+        report.result(row("fp32 matmul 2048x2048 (ceiling)", 0, 0, ceiling / 1e9, 1.0));
+        List<Case> cases = List.of(
+                new Case(VitConfig.tiny28(), "WSP", 256, quick ? 3 : 10),
+                new Case(VitConfig.tiny28(), "MAE", 256, quick ? 3 : 10),
+                new Case(VitConfig.vitS16(), "WSP", 32, quick ? 1 : 3),
+                new Case(VitConfig.vitS16(), "MAE", 32, quick ? 1 : 3));
+        Map<String, Double> fraction = new LinkedHashMap<>();
+        for (Case c : cases) {
+            double seconds = stepSeconds(c, device);
+            double flops = "WSP".equals(c.stage()) ? wspFlops(c.config(), c.batch()) : maeFlops(c.config(), c.batch());
+            double achieved = flops / seconds;
+            fraction.put(c.config().name() + " " + c.stage(), achieved / ceiling);
+            report.result(row(c.config().name() + " " + c.stage() + " step, batch " + c.batch(), c.batch() / seconds,
+                    seconds * 1000, achieved / 1e9, achieved / ceiling));
+        }
+        report.goal(BenchReport.Goal.atLeast("vit-s/16 WSP step (batch 32): fraction of matmul ceiling",
+                fraction.get("vit-s/16 WSP"), 0.60));
+        report.goal(BenchReport.Goal.atLeast("tiny-28 WSP step (batch 256): fraction of matmul ceiling",
+                fraction.get("tiny-28 WSP"), 0.45));
+        report.write(outDir);
+    }
+
+    private static Map<String, Object> row(String what, double imagesPerSecond, double msPerStep, double gflops, double fraction) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("measurement", what);
+        r.put("images_per_s", imagesPerSecond);
+        r.put("ms_per_step", msPerStep);
+        r.put("gflop_per_s", gflops);
+        r.put("fraction_of_ceiling", fraction);
+        return r;
+    }
+
+    /** Best of 5 timings of 2n^3 FLOPs. */
+    private static double matmulCeiling(String device) {
+        int n = 2048;
+        ai.djl.Device d = DjlRuntime.start(null).devices(device).get(0);
+        try (NDManager m = NDManager.newBaseManager(d)) {
+            NDArray a = m.randomUniform(-1, 1, new Shape(n, n));
+            NDArray b = m.randomUniform(-1, 1, new Shape(n, n));
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 6; i++) {
+                long t0 = System.nanoTime();
+                try (NDArray c = a.matMul(b)) {
+                    c.getFloat(0, 0); // forces completion on asynchronous devices
+                }
+                if (i > 0) {
+                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                }
+            }
+            return 2.0 * n * n * n / best;
+        }
+    }
+
+    private static double stepSeconds(Case c, String device) {
+        VitConfig cfg = c.config();
+        ai.djl.Device d = DjlRuntime.start(null).devices(device).get(0);
+        try (NDManager m = NDManager.newBaseManager(d); Parameters p = new Parameters(m, 1)) {
+            Random random = new Random(1);
+            float[] px = new float[c.batch() * cfg.channels() * cfg.imageSize() * cfg.imageSize()];
+            for (int i = 0; i < px.length; i++) {
+                px[i] = random.nextFloat();
+            }
+            int[][] labels = new int[c.batch()][];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = new int[] {random.nextInt(VOCABULARY)};
+            }
+            java.util.function.Function<NDManager, NDArray> loss;
+            if ("WSP".equals(c.stage())) {
+                WspClassifier wsp = new WspClassifier(p, cfg, VOCABULARY);
+                loss = s -> wsp.forwardLoss(wsp.forward(Images.batch(s, px, c.batch(), cfg)), wsp.targets(s, labels, 0f));
+            } else {
+                MaskedAutoencoder mae = new MaskedAutoencoder(p, cfg, true);
+                loss = s -> mae.forward(Images.batch(s, px, c.batch(), cfg), 0.75, random).loss();
+            }
+            AdamW adamW = AdamW.mae(p, 0.05, 0);
+            TrainingStep.run(p, loss, adamW, 1e-4); // warm-up
+            long t0 = System.nanoTime();
+            for (int i = 0; i < c.steps(); i++) {
+                TrainingStep.run(p, loss, adamW, 1e-4);
+            }
+            return (System.nanoTime() - t0) / 1e9 / c.steps();
+        }
+    }
+
+    // --- FLOPs of one training step: forward matmuls x 3 (backward costs about twice the forward) --
+
+    static double encoderFlops(VitConfig c, long tokens) {
+        long d = c.width();
+        double perBlock = 2.0 * tokens * d * 3 * d // qkv
+                + 2.0 * 2 * tokens * tokens * d // q k^T and attn v
+                + 2.0 * tokens * d * d // proj
+                + 2.0 * 2 * tokens * d * c.mlpHidden(); // mlp
+        return c.depth() * perBlock;
+    }
+
+    static double wspFlops(VitConfig c, int batch) {
+        long l = c.numPatches();
+        double forward = 2.0 * l * c.patchDim() * c.width() + encoderFlops(c, l + 1) + 2.0 * c.width() * VOCABULARY;
+        return 3 * forward * batch;
+    }
+
+    static double maeFlops(VitConfig c, int batch) {
+        long l = c.numPatches();
+        long keep = (long) (l * 0.25);
+        long dd = c.decoderWidth();
+        long hidden = Math.round(dd * c.mlpRatio());
+        double decoderBlock = 2.0 * (l + 1) * dd * 3 * dd + 2.0 * 2 * (l + 1) * (l + 1) * dd + 2.0 * (l + 1) * dd * dd
+                + 2.0 * 2 * (l + 1) * dd * hidden;
+        double forward = 2.0 * l * c.patchDim() * c.width() // patch embedding runs on every patch before masking
+                + encoderFlops(c, keep + 1)
+                + 2.0 * (keep + 1) * c.width() * dd
+                + c.decoderDepth() * decoderBlock
+                + 2.0 * (l + 1) * dd * c.patchDim();
+        return 3 * forward * batch;
+    }
+}
