@@ -45,6 +45,18 @@ public final class BenchReport {
         return this;
     }
 
+    /** A row from alternating column names and values: {@code row("measurement", "x", "ms", 1.5)}. */
+    public static Map<String, Object> row(Object... namesAndValues) {
+        if (namesAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("row needs name, value pairs");
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            r.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return r;
+    }
+
     public BenchReport goal(Goal goal) {
         goals.add(goal);
         return this;

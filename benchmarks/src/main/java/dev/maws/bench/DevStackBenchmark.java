@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -172,13 +171,7 @@ final class DevStackBenchmark implements BenchMain.Benchmark {
     }
 
     private static Map<String, Object> row(String what, String unit, double typical, double worst, int n) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("measurement", what);
-        r.put("unit", unit);
-        r.put("median", typical);
-        r.put("worst", worst);
-        r.put("n", n);
-        return r;
+        return BenchReport.row("measurement", what, "unit", unit, "median", typical, "worst", worst, "n", n);
     }
 
     private static Path devstackJar() throws IOException {

@@ -67,13 +67,8 @@ final class ModelBenchmark implements BenchMain.Benchmark {
     }
 
     private static Map<String, Object> row(String what, double imagesPerSecond, double msPerStep, double gflops, double fraction) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("measurement", what);
-        r.put("images_per_s", imagesPerSecond);
-        r.put("ms_per_step", msPerStep);
-        r.put("gflop_per_s", gflops);
-        r.put("fraction_of_ceiling", fraction);
-        return r;
+        return BenchReport.row("measurement", what, "images_per_s", imagesPerSecond, "ms_per_step", msPerStep,
+                "gflop_per_s", gflops, "fraction_of_ceiling", fraction);
     }
 
     /** Best of 5 timings of 2n^3 FLOPs. */

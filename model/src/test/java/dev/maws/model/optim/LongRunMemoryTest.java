@@ -38,6 +38,7 @@ class LongRunMemoryTest {
             int[][] labels = {{0}, {1, 2}, {3}, {4}, {5, 6, 7}, {8}, {9}, {0, 9}};
             int[] afterWarmup = null;
             long rssAfterWarmup = 0;
+            long heapAfterWarmup = 0;
             for (int step = 1; step <= 1000; step++) {
                 TrainingStep.run(maeParams, s -> mae.forward(Images.batch(s, px, 8, config), 0.75, random).loss(), maeOpt, 1e-4);
                 if (step % 2 == 0) {
@@ -47,11 +48,16 @@ class LongRunMemoryTest {
                 if (step == 50) {
                     afterWarmup = counts(m);
                     rssAfterWarmup = rssKb();
+                    heapAfterWarmup = Runtime.getRuntime().totalMemory() / 1024;
                 }
             }
             int[] end = counts(m);
-            System.out.printf("live NDArrays (ours, system): step 50 %d, %d; step 1000 %d, %d. RSS: step 50 %d MB, step 1000 %d MB%n",
-                    afterWarmup[0], afterWarmup[1], end[0], end[1], rssAfterWarmup / 1024, rssKb() / 1024);
+            long heapKb = Runtime.getRuntime().totalMemory() / 1024;
+            long rss = rssKb();
+            // RSS minus the committed Java heap approximates native memory (PyTorch, malloc arenas)
+            System.out.printf("live NDArrays (ours, system): step 50 %d, %d; step 1000 %d, %d. RSS: step 50 %d MB, step 1000 %d MB;"
+                    + " RSS minus committed heap: %d MB -> %d MB%n", afterWarmup[0], afterWarmup[1], end[0], end[1],
+                    rssAfterWarmup / 1024, rss / 1024, (rssAfterWarmup - heapAfterWarmup) / 1024, (rss - heapKb) / 1024);
             assertEquals(afterWarmup[0], end[0], "NDArrays of the models leaked");
             assertEquals(afterWarmup[1], end[1], "NDArrays of the system manager leaked");
         }

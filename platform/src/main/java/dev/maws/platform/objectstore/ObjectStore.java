@@ -69,8 +69,9 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     public void put(String key, byte[] data, String contentType) {
+        checkKey(key);
         try {
-            client.putObject(PutObjectArgs.builder().bucket(bucket).object(checkKey(key))
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
                     .stream(new ByteArrayInputStream(data), data.length, -1).contentType(contentType).build());
         } catch (Exception e) {
             throw new ObjectStoreException("cannot write s3://" + bucket + "/" + key, e);
@@ -79,15 +80,14 @@ public final class ObjectStore implements AutoCloseable {
 
     /** The object's bytes, or empty when there is no such object. */
     public Optional<byte[]> find(String key) {
-        try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(checkKey(key)).build())) {
+        checkKey(key);
+        try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
             return Optional.of(in.readAllBytes());
         } catch (ErrorResponseException e) {
             if (isNotFound(e)) {
                 return Optional.empty();
             }
             throw new ObjectStoreException("cannot read s3://" + bucket + "/" + key, e);
-        } catch (IllegalArgumentException e) {
-            throw e;
         } catch (Exception e) {
             throw new ObjectStoreException("cannot read s3://" + bucket + "/" + key, e);
         }
@@ -99,16 +99,15 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     public boolean exists(String key) {
+        checkKey(key);
         try {
-            client.statObject(StatObjectArgs.builder().bucket(bucket).object(checkKey(key)).build());
+            client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
             return true;
         } catch (ErrorResponseException e) {
             if (isNotFound(e)) {
                 return false;
             }
             throw new ObjectStoreException("cannot stat s3://" + bucket + "/" + key, e);
-        } catch (IllegalArgumentException e) {
-            throw e;
         } catch (Exception e) {
             throw new ObjectStoreException("cannot stat s3://" + bucket + "/" + key, e);
         }
@@ -116,14 +115,13 @@ public final class ObjectStore implements AutoCloseable {
 
     /** Keys under {@code prefix} (recursively), in S3's lexicographic order. */
     public List<String> list(String prefix) {
+        checkKey(prefix);
         List<String> keys = new ArrayList<>();
         try {
             for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket)
-                    .prefix(checkKey(prefix)).recursive(true).build())) {
+                    .prefix(prefix).recursive(true).build())) {
                 keys.add(r.get().objectName());
             }
-        } catch (IllegalArgumentException e) {
-            throw e;
         } catch (Exception e) {
             throw new ObjectStoreException("cannot list s3://" + bucket + "/" + prefix, e);
         }
@@ -131,10 +129,9 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     public void delete(String key) {
+        checkKey(key);
         try {
-            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(checkKey(key)).build());
-        } catch (IllegalArgumentException e) {
-            throw e;
+            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
         } catch (Exception e) {
             throw new ObjectStoreException("cannot delete s3://" + bucket + "/" + key, e);
         }
