@@ -108,6 +108,13 @@ public final class AdamW {
         return norm;
     }
 
+    /** Drops the gradients accumulated since the last update (after a step that must not count). */
+    public void zeroGradients() {
+        for (Parameter p : params.all()) {
+            JniUtils.zeroGrad((PtNDArray) p.array());
+        }
+    }
+
     /** Writes step count and every m and v (float32, in parameter order, with names and shapes). */
     public void save(DataOutputStream out) throws IOException {
         out.writeInt(1); // format version

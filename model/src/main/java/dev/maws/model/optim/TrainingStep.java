@@ -33,6 +33,7 @@ public final class TrainingStep {
             value = l.getFloat();
         }
         if (!Float.isFinite(value)) {
+            optimizer.zeroGradients(); // or the next step would apply these gradients too
             throw new ArithmeticException("loss is " + value + ": the step was not applied");
         }
         double norm = optimizer.update(lr);

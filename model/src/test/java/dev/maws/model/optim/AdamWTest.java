@@ -88,6 +88,23 @@ class AdamWTest {
     }
 
     @Test
+    void aNonFiniteLossChangesNothingAndLeavesNoGradientBehind() {
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
+            MaskedAutoencoder mae = new MaskedAutoencoder(p, config, true);
+            AdamW adamW = AdamW.mae(p, 0.05, 0);
+            float[] px = TinyConfigs.images(2, 1);
+            float[] before = p.get("decoder.pred.weight").array().toFloatArray();
+            ArithmeticException e = assertThrows(ArithmeticException.class, () -> TrainingStep.run(p,
+                    s -> mae.forward(Images.batch(s, px, 2, config), 0.75, new Random(1)).loss().mul(s.create(Float.NaN)),
+                    adamW, 1e-3));
+            assertTrue(e.getMessage().startsWith("loss is NaN"), e.getMessage());
+            assertArrayEquals(before, p.get("decoder.pred.weight").array().toFloatArray());
+            assertEquals(0, adamW.stepCount());
+            assertEquals(0f, p.get("decoder.pred.weight").array().getGradient().abs().sum().getFloat());
+        }
+    }
+
+    @Test
     void scheduleWarmsUpLinearlyThenFollowsHalfACosine() {
         LrSchedule s = new LrSchedule(1.0, 0.0, 10, 110);
         assertEquals(0.1, s.at(0), 1e-12);
