@@ -1,18 +1,23 @@
 package dev.maws.model.optim;
 
+import java.util.List;
 import java.util.function.Function;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.maws.model.nn.Parameters;
+import dev.maws.model.nn.Parameters.Parameter;
 
 /**
- * One optimizer step: forward and backward inside a step-scoped manager, then the AdamW update.
+ * One optimizer step: forward and backward inside step-scoped managers, then the AdamW update.
  * Everything the step allocates is freed when it returns, so a long run keeps its NDArray count
- * and memory flat. One gradient collector per JVM at a time: steps must not run concurrently.
+ * and memory flat. One gradient collector per JVM at a time: steps never run concurrently.
  */
 public final class TrainingStep {
     private TrainingStep() {}
@@ -20,23 +25,81 @@ public final class TrainingStep {
     /** What a step reports. */
     public record Result(float loss, double gradNorm) {}
 
+    /** The loss of one replica's share of the batch (a mean over its samples). */
+    @FunctionalInterface
+    public interface ShardLoss {
+        NDArray apply(NDManager step, int replica);
+    }
+
     /**
      * @param loss builds the batch inside the given step manager and returns the scalar loss
      */
-    public static synchronized Result run(Parameters params, Function<NDManager, NDArray> loss, AdamW optimizer, double lr) {
-        float value;
-        try (NDScope scope = new NDScope();
-                NDManager step = params.manager().newSubManager();
-                GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray l = loss.apply(step);
-            collector.backward(l);
-            value = l.getFloat();
+    public static Result run(Parameters params, Function<NDManager, NDArray> loss, AdamW optimizer, double lr) {
+        return run(List.of(params), (step, replica) -> loss.apply(step), new double[] {1.0}, optimizer, lr);
+    }
+
+    /**
+     * A data-parallel step: replica r computes the mean loss of its shard, weighted by
+     * {@code weights[r]} (its share of the batch), so the summed gradient is the full batch's. The
+     * gradients are summed onto replica 0, the optimizer (of replica 0) updates it, and its new
+     * values are copied to every other replica.
+     */
+    static synchronized Result run(List<Parameters> replicas, ShardLoss loss, double[] weights, AdamW optimizer, double lr) {
+        float value = 0;
+        try (NDScope scope = new NDScope(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            for (int r = 0; r < replicas.size(); r++) {
+                if (weights[r] == 0) {
+                    continue;
+                }
+                try (NDManager step = replicas.get(r).manager().newSubManager()) {
+                    NDArray l = loss.apply(step, r);
+                    NDArray weighted = weights[r] == 1.0 ? l : l.mul(step.create((float) weights[r]));
+                    collector.backward(weighted);
+                    value += weighted.getFloat();
+                }
+            }
+        }
+        if (replicas.size() > 1) {
+            reduceGradients(replicas);
         }
         if (!Float.isFinite(value)) {
             optimizer.zeroGradients(); // or the next step would apply these gradients too
             throw new ArithmeticException("loss is " + value + ": the step was not applied");
         }
         double norm = optimizer.update(lr);
+        if (replicas.size() > 1) {
+            broadcastParameters(replicas);
+        }
         return new Result(value, norm);
+    }
+
+    /** Adds every replica's gradients into replica 0's and zeroes them on the others. */
+    private static void reduceGradients(List<Parameters> replicas) {
+        List<Parameter> main = replicas.get(0).all();
+        Device mainDevice = replicas.get(0).manager().getDevice();
+        try (NDScope scope = new NDScope()) {
+            for (int i = 0; i < main.size(); i++) {
+                NDArray sum = main.get(i).array().getGradient();
+                for (int r = 1; r < replicas.size(); r++) {
+                    NDArray other = replicas.get(r).all().get(i).array();
+                    sum.addi(other.getGradient().toDevice(mainDevice, false));
+                    JniUtils.zeroGrad((PtNDArray) other);
+                }
+            }
+        }
+    }
+
+    /** Copies replica 0's parameters to every other replica. */
+    private static void broadcastParameters(List<Parameters> replicas) {
+        List<Parameter> main = replicas.get(0).all();
+        try (NDScope scope = new NDScope()) {
+            for (int r = 1; r < replicas.size(); r++) {
+                Parameters replica = replicas.get(r);
+                List<Parameter> target = replica.all();
+                for (int i = 0; i < main.size(); i++) {
+                    main.get(i).array().toDevice(replica.manager().getDevice(), true).copyTo(target.get(i).array());
+                }
+            }
+        }
     }
 }
