@@ -34,17 +34,23 @@ final class ModelBenchmark implements BenchMain.Benchmark {
         String device = "cpu";
         boolean quick = false;
         boolean profile = false;
+        int memorySteps = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--device" -> device = args[++i];
                 case "--quick" -> quick = true;
                 case "--profile" -> profile = true;
+                case "--memory" -> memorySteps = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --device D, --quick, --profile");
+                        + "; use --device D, --quick, --profile, --memory STEPS");
             }
         }
         DjlRuntime runtime = DjlRuntime.start(System.getenv("DJL_CACHE_DIR"));
         runtime.devices(device); // fails on a device this machine does not have
+        if (memorySteps > 0) {
+            memory(device, runtime, memorySteps, outDir);
+            return;
+        }
         BenchReport report = new BenchReport("model", device + " (" + runtime.engineDescription() + ")");
 
         // The machine is shared and noisy: the ceiling is the best of two sizes, before and after the steps.
@@ -79,6 +85,64 @@ final class ModelBenchmark implements BenchMain.Benchmark {
         report.goal(BenchReport.Goal.atLeast("tiny-28 WSP step (batch 256): fraction of matmul ceiling",
                 fraction.get("tiny-28 WSP"), 0.45));
         report.write(outDir);
+    }
+
+    /**
+     * {@code --memory N}: N tiny-28 WSP steps at batch 256, RSS and live NDArrays every 50 steps.
+     * Run it with a fixed, pre-touched heap (MAWS_BENCH_JAVA_OPTS="-Xms1g -Xmx1g -XX:+AlwaysPreTouch")
+     * so that RSS growth is native growth. Writes target/bench/model-memory.json.
+     */
+    private static void memory(String device, DjlRuntime runtime, int steps, Path outDir) throws Exception {
+        String malloc = String.valueOf(System.getenv("LD_PRELOAD")).contains("jemalloc") ? "jemalloc" : "glibc";
+        BenchReport report = new BenchReport("model-memory", device + " (" + runtime.engineDescription() + ", " + malloc + ")");
+        VitConfig cfg = VitConfig.tiny28();
+        int batch = 256;
+        ai.djl.Device d = runtime.devices(device).get(0);
+        double rssAt50 = 0;
+        double rssEnd = 0;
+        try (NDManager m = NDManager.newBaseManager(d); Parameters p = new Parameters(m, 1)) {
+            Random random = new Random(1);
+            float[] px = new float[batch * cfg.imageSize() * cfg.imageSize()];
+            int[][] labels = new int[batch][];
+            WspClassifier wsp = new WspClassifier(p, cfg, VOCABULARY);
+            AdamW adamW = AdamW.mae(p, 0.05, 0);
+            long t0 = System.nanoTime();
+            for (int step = 1; step <= steps; step++) {
+                for (int i = 0; i < px.length; i++) {
+                    px[i] = random.nextFloat();
+                }
+                for (int i = 0; i < batch; i++) {
+                    labels[i] = new int[] {random.nextInt(VOCABULARY)};
+                }
+                TrainingStep.run(p, s -> wsp.forwardLoss(wsp.forward(Images.batch(s, px, batch, cfg)), wsp.targets(s, labels, 0f)),
+                        adamW, 1e-4);
+                if (step % 50 == 0 || step == steps) {
+                    double rss = rssMb();
+                    int arrays = ((ai.djl.ndarray.BaseNDManager) m).getManagedArrays().size();
+                    double heap = Runtime.getRuntime().totalMemory() / 1048576.0;
+                    report.result(BenchReport.row("step", step, "rss_mb", rss, "rss_minus_committed_heap_mb", rss - heap,
+                            "live_ndarrays", arrays, "seconds", (System.nanoTime() - t0) / 1e9));
+                    System.out.printf("step %d: RSS %.0f MB, RSS - committed heap %.0f MB, live NDArrays %d%n", step, rss,
+                            rss - heap, arrays);
+                    if (step == 50) {
+                        rssAt50 = rss;
+                    }
+                    rssEnd = rss;
+                }
+            }
+        }
+        report.goal(BenchReport.Goal.atMost("RSS growth from step 50 to step " + steps + " (%)",
+                100 * (rssEnd - rssAt50) / rssAt50, 5));
+        report.write(outDir);
+    }
+
+    private static double rssMb() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status (not Linux?)");
     }
 
     /** Seconds per step, the step's FLOPs, and (when profiled) seconds per kind of op of one more step. */

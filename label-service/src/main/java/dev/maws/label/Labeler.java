@@ -1,0 +1,90 @@
+package dev.maws.label;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.maws.label.segment.HashtagExtractor;
+import dev.maws.label.segment.HashtagExtractor.Hashtag;
+import dev.maws.label.segment.Segmenter;
+import dev.maws.label.sense.SenseChooser;
+import dev.maws.label.wordnet.WordNetIndex;
+
+/**
+ * The labelling pipeline: caption -> hashtags -> (segmentation, lemma) -> visual noun synset chosen
+ * in the context of the caption. One label per synset (synonymous tags merge); an empty label list
+ * is a valid result.
+ */
+public final class Labeler {
+    /** One weak label. */
+    public record Label(String synset, String lemma, String hashtag, double score) {}
+
+    /** The result for one caption: normalised hashtags in caption order, and labels. */
+    public record Result(List<String> hashtags, List<Label> labels) {}
+
+    private final WordNetIndex wordNet;
+    private final HashtagExtractor extractor;
+    private final Segmenter segmenter;
+    private final SenseChooser senses;
+
+    public Labeler(WordNetIndex wordNet, SenseChooser senses, int maxTagLength) {
+        this.wordNet = wordNet;
+        this.extractor = new HashtagExtractor(maxTagLength);
+        this.segmenter = new Segmenter(wordNet);
+        this.senses = senses;
+    }
+
+    public Result label(String caption) {
+        List<Hashtag> tags = extractor.extract(caption);
+        List<String> hashtags = tags.stream().map(Hashtag::normalized).toList();
+        // the lemma each tag names: the whole tag when WordNet has it, else the compound's head noun
+        List<WordNetIndex.Lemma> lemmas = new ArrayList<>(tags.size());
+        for (Hashtag t : tags) {
+            lemmas.add(lemmaOf(t));
+        }
+        // context: the other tags' senses and the caption words' likeliest senses, weighted
+        Map<Integer, Double> wordSenses = new HashMap<>();
+        for (String w : HashtagExtractor.words(caption)) {
+            List<WordNetIndex.Surface> nouns = wordNet.nouns(w);
+            if (!nouns.isEmpty()) {
+                senses.contextWeights(nouns.get(0).lemma()).forEach((s, wt) -> wordSenses.merge(s, wt, Math::max));
+            }
+        }
+        Map<String, Label> bySynset = new LinkedHashMap<>();
+        for (int i = 0; i < tags.size(); i++) {
+            WordNetIndex.Lemma lemma = lemmas.get(i);
+            if (lemma == null) {
+                continue;
+            }
+            Map<Integer, Double> context = new HashMap<>(wordSenses);
+            for (WordNetIndex.Lemma other : lemmas) {
+                if (other != null && other != lemma) {
+                    senses.contextWeights(other).forEach((s, wt) -> context.merge(s, wt, Math::max));
+                }
+            }
+            SenseChooser.Choice choice = senses.choose(lemma, context);
+            if (choice == null) {
+                continue;
+            }
+            String id = WordNetIndex.id(choice.offset());
+            Label previous = bySynset.get(id);
+            if (previous == null || previous.score() < choice.score()) {
+                bySynset.put(id, new Label(id, lemma.lemma(), tags.get(i).normalized(), choice.score()));
+            }
+        }
+        return new Result(hashtags, List.copyOf(bySynset.values()));
+    }
+
+    private WordNetIndex.Lemma lemmaOf(Hashtag t) {
+        Segmenter.Segmentation s = segmenter.segment(t.normalized());
+        Segmenter.Segment head = s.head();
+        if (head == null && t.camelWords().size() > 1) {
+            // CamelCase said where the words are: try the last capitalised word alone
+            s = segmenter.segment(t.camelWords().get(t.camelWords().size() - 1));
+            head = s.head();
+        }
+        return head == null ? null : head.surface().lemma();
+    }
+}

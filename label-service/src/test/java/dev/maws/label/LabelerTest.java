@@ -1,0 +1,75 @@
+package dev.maws.label;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.maws.label.segment.Segmenter;
+
+/** The examples, end to end on the real WordNet 3.0. */
+class LabelerTest {
+    private final Labeler labeler = TestWordNet.LABELER;
+
+    private List<String> synsets(String caption) {
+        return labeler.label(caption).labels().stream().map(Labeler.Label::synset).toList();
+    }
+
+    @Test
+    void camelCaseAndConcatenatedCompoundsFindTheCompound() {
+        assertEquals(List.of("n02099601"), synsets("#GoldenRetriever")); // golden retriever
+        assertEquals(List.of("n02099601"), synsets("#goldenretriever"));
+        assertEquals(List.of("n01484850"), synsets("#greatwhiteshark")); // great white shark
+        assertEquals(List.of("n07614500"), synsets("#icecream")); // ice cream
+    }
+
+    @Test
+    void gluedWordsAndGenericTagsLeaveTheHeadNoun() {
+        assertEquals(List.of("n02084071"), synsets("#dogsofinstagram")); // dog
+        Labeler.Label boot = labeler.label("#ankleboots").labels().get(0);
+        assertEquals("boot", boot.lemma());
+        assertEquals("ankleboots", boot.hashtag());
+    }
+
+    @Test
+    void pluralsIrregularsYearsAndRepeatedLetters() {
+        assertEquals(List.of("n01855672"), synsets("#geese")); // goose
+        assertEquals(synsets("#beach"), synsets("#beach2024"));
+        assertEquals(synsets("#dog"), synsets("#dogggg"));
+        assertEquals(synsets("#dogs"), synsets("#dog"));
+    }
+
+    @Test
+    void tagsThatNameNothingVisualYieldNoLabel() {
+        Labeler.Result r = labeler.label("#love #tbt #instagood #cuteeee #photooftheday #happiness");
+        assertEquals(List.of("love", "tbt", "instagood", "cuteeee", "photooftheday", "happiness"), r.hashtags());
+        assertEquals(List.of(), r.labels());
+    }
+
+    @Test
+    void contextPicksTheSense() {
+        assertEquals(List.of("n02012849", "n01503061"), synsets("#crane #bird")); // the bird, then bird
+        assertTrue(synsets("#crane #construction #truck").contains("n03126707"), "the machine"); // crane, lifting device
+        assertTrue(synsets("#mouse #keyboard #computer").contains("n03793489"), "the computer mouse");
+        assertTrue(synsets("#mouse #cheese #rodent").contains("n02330245"), "the rodent");
+    }
+
+    @Test
+    void synonymousTagsMergeIntoOneSynset() {
+        Labeler.Result r = labeler.label("#sneakers #tennisshoes #gymshoes");
+        assertEquals(1, r.labels().size(), r.labels().toString());
+        assertEquals("n03472535", r.labels().get(0).synset()); // gym shoe, sneaker, tennis shoe
+    }
+
+    @Test
+    void scoresAreProbabilitiesAndTheSegmenterExplainsItself() {
+        for (Labeler.Label l : labeler.label("#crane #bird #sunset #beach").labels()) {
+            assertTrue(l.score() > 0 && l.score() <= 1, l.toString());
+        }
+        Segmenter.Segmentation s = new Segmenter(TestWordNet.INDEX).segment("dogsofinstagram");
+        assertEquals(List.of("dogs", "of", "instagram"), s.segments().stream().map(Segmenter.Segment::text).toList());
+        assertEquals(Segmenter.Kind.GENERIC, s.segments().get(2).kind());
+    }
+}
