@@ -1,0 +1,30 @@
+package dev.maws.label;
+
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The labelling rules and the limits on what comes from outside. */
+@ConfigMapping(prefix = "maws.label")
+public interface LabelConfig {
+    /** Synsets under one of these (WordNet 3.0 ids) are visual concepts; physical_entity.n.01 by default. */
+    @WithDefault("n00001930")
+    List<String> allowRoots();
+
+    /** Synsets under one of these never become labels, even under an allowed root. */
+    Optional<List<String>> denyRoots();
+
+    /** Longest caption accepted, in characters (Instagram's limit is 2,200). */
+    @WithDefault("2200")
+    int maxCaptionLength();
+
+    /** Most captions in one REST request. */
+    @WithDefault("256")
+    int maxCaptionsPerRequest();
+
+    /** Longer hashtags are ignored (never a real word, and costly to segment). */
+    @WithDefault("100")
+    int maxTagLength();
+}

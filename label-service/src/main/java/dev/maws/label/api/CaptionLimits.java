@@ -1,0 +1,41 @@
+package dev.maws.label.api;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.maws.label.LabelConfig;
+
+/** The one place the limits on incoming captions are checked; messages name the limit to fix. */
+@ApplicationScoped
+public class CaptionLimits {
+    private final LabelConfig config;
+
+    CaptionLimits(LabelConfig config) {
+        this.config = config;
+    }
+
+    /** @throws IllegalArgumentException saying which caption breaks which limit */
+    public void checkCaption(String caption, String where) {
+        if (caption == null || caption.isBlank()) {
+            throw new IllegalArgumentException(where + " is empty; send the caption text");
+        }
+        if (caption.length() > config.maxCaptionLength()) {
+            throw new IllegalArgumentException(where + " has " + caption.length() + " characters, more than"
+                    + " maws.label.max-caption-length = " + config.maxCaptionLength());
+        }
+    }
+
+    public void checkBatch(List<String> captions) {
+        if (captions == null || captions.isEmpty()) {
+            throw new IllegalArgumentException("captions must be a non-empty list of strings");
+        }
+        if (captions.size() > config.maxCaptionsPerRequest()) {
+            throw new IllegalArgumentException(captions.size() + " captions in one request, more than"
+                    + " maws.label.max-captions-per-request = " + config.maxCaptionsPerRequest());
+        }
+        for (int i = 0; i < captions.size(); i++) {
+            checkCaption(captions.get(i), "captions[" + i + "]");
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.maws.label;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import dev.maws.devstack.DevStackResource;
+import dev.maws.proto.v1.LabelRequest;
+import dev.maws.proto.v1.LabelResponse;
+import dev.maws.proto.v1.LabelServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+
+@QuarkusTest
+@QuarkusTestResource(DevStackResource.class)
+class LabelApiTest {
+    @Test
+    void restLabelsCaptionsInInputOrder() {
+        given().contentType(ContentType.JSON)
+                .body(Map.of("captions", List.of("Best boy! #GoldenRetriever #dogsofinstagram", "#tbt #love")))
+                .when().post("/v1/label").then().statusCode(200)
+                .body("results", hasSize(2))
+                .body("results[0].hashtags", equalTo(List.of("goldenretriever", "dogsofinstagram")))
+                .body("results[0].labels[0].synset", equalTo("n02099601"))
+                .body("results[0].labels[0].lemma", equalTo("golden_retriever"))
+                .body("results[0].labels[0].hashtag", equalTo("goldenretriever"))
+                .body("results[1].labels", hasSize(0));
+    }
+
+    @Test
+    void restRefusesWhatBreaksALimitAndSaysWhich() throws Exception {
+        given().contentType(ContentType.JSON).body(Map.of("captions", List.of())).when().post("/v1/label")
+                .then().statusCode(400).body("error", containsString("non-empty list"));
+        given().contentType(ContentType.JSON).body(Map.of("captions", Collections.nCopies(257, "#dog")))
+                .when().post("/v1/label").then().statusCode(400)
+                .body("error", containsString("maws.label.max-captions-per-request = 256"));
+        given().contentType(ContentType.JSON).body(Map.of("captions", List.of("#dog", "x".repeat(2201))))
+                .when().post("/v1/label").then().statusCode(400)
+                .body("error", containsString("captions[1] has 2201 characters"));
+        given().contentType(ContentType.JSON).body("{\"captions\": \"#not a list\"}").when().post("/v1/label")
+                .then().statusCode(400);
+        assertEquals(413, oversizeBodyStatus());
+        // and the service is still there
+        given().contentType(ContentType.JSON).body(Map.of("captions", List.of("#geese"))).when().post("/v1/label")
+                .then().statusCode(200).body("results[0].labels[0].synset", equalTo("n01855672"));
+    }
+
+    /** 5 MiB, over quarkus.http.limits.max-body-size = 4M; "Expect: 100-continue" gets the answer before the body. */
+    private static int oversizeBodyStatus() throws Exception {
+        var client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + RestAssured.port + "/v1/label"))
+                .header("Content-Type", "application/json").expectContinue(true)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"captions\": [\"" + "y".repeat(5 * 1024 * 1024) + "\"]}"))
+                .build();
+        return client.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Test
+    void grpcLabelsOneCaptionAndRefusesAnEmptyOne() throws InterruptedException {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", RestAssured.port).usePlaintext().build();
+        try {
+            var stub = LabelServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+            LabelResponse r = stub.label(LabelRequest.newBuilder().setCaption("#crane #bird at the lake").build());
+            assertEquals(List.of("crane", "bird"), r.getHashtagsList());
+            assertEquals("n02012849", r.getLabels(0).getSynset());
+            assertTrue(r.getLabels(0).getScore() > 0);
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> stub.label(LabelRequest.newBuilder().setCaption(" ").build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("caption is empty"), e.getStatus().getDescription());
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}
