@@ -1,0 +1,82 @@
+package dev.maws.label;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import dev.maws.devstack.DevStack;
+import dev.maws.devstack.DevStackClients;
+import dev.maws.devstack.DevStackResource;
+import dev.maws.proto.v1.CaptionRecord;
+import dev.maws.proto.v1.LabeledImage;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** captions -> label-service -> labeled-images, and bad records -> captions.dlq, on the devstack broker. */
+@QuarkusTest
+@QuarkusTestResource(DevStackResource.class)
+class CaptionPipelineTest {
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String kafka;
+
+    @Test
+    void aCaptionRecordBecomesALabeledImageUnderTheSameKey() throws Exception {
+        String id = "img-" + UUID.randomUUID();
+        CaptionRecord record = CaptionRecord.newBuilder().setImageId(id).setImageUri("images/test/" + id + ".png")
+                .setCaption("Morning walk with my #GoldenRetriever 🐶 #dogsofinstagram").setSource("test").build();
+        DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, id, record.toByteArray());
+
+        List<ConsumerRecord<String, byte[]>> out = DevStackClients.consume(kafka, DevStack.TOPIC_LABELED_IMAGES,
+                r -> id.equals(r.key()), 1, Duration.ofSeconds(60));
+        assertEquals(1, out.size());
+        LabeledImage labeled = LabeledImage.parseFrom(out.get(0).value());
+        assertEquals(id, labeled.getImageId());
+        assertEquals("images/test/" + id + ".png", labeled.getImageUri());
+        assertEquals(List.of("goldenretriever", "dogsofinstagram"), labeled.getHashtagsList());
+        assertTrue(labeled.getSynsetsList().contains("n02099601"), labeled.getSynsetsList().toString());
+        assertEquals(labeled.getSynsetsCount(), labeled.getEvidenceCount());
+        assertEquals("goldenretriever", labeled.getEvidence(0).getHashtag());
+    }
+
+    @Test
+    void unusableRecordsGoToTheDeadLetterTopicWithTheReasonAndTheServiceGoesOn() throws Exception {
+        String garbage = "bad-" + UUID.randomUUID();
+        byte[] bytes = "this is not protobuf \u0000\u0001\u00ff".getBytes(StandardCharsets.ISO_8859_1);
+        DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, garbage, bytes);
+        String escaping = "esc-" + UUID.randomUUID();
+        DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, escaping, CaptionRecord.newBuilder().setImageId(escaping)
+                .setImageUri("images/../jobs/x.json").setCaption("#dog").build().toByteArray());
+        String good = "ok-" + UUID.randomUUID();
+        DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, good, CaptionRecord.newBuilder().setImageId(good)
+                .setImageUri("images/" + good + ".png").setCaption("#geese").build().toByteArray());
+
+        List<ConsumerRecord<String, byte[]>> dead = DevStackClients.consume(kafka, DevStack.TOPIC_CAPTIONS_DLQ,
+                r -> garbage.equals(r.key()) || escaping.equals(r.key()), 2, Duration.ofSeconds(60));
+        assertEquals(2, dead.size());
+        for (ConsumerRecord<String, byte[]> r : dead) {
+            Header reason = r.headers().lastHeader("dead-letter-reason");
+            assertTrue(reason != null, "no reason header on " + r.key());
+            String why = new String(reason.value(), StandardCharsets.UTF_8);
+            if (r.key().equals(garbage)) {
+                assertArrayEquals(bytes, r.value(), "the original bytes are kept");
+                assertTrue(why.contains("not a maws.v1.CaptionRecord") || why.contains("image_id"), why);
+            } else {
+                assertTrue(why.contains("must not contain '.' or '..' segments"), why);
+            }
+        }
+        List<ConsumerRecord<String, byte[]>> out = DevStackClients.consume(kafka, DevStack.TOPIC_LABELED_IMAGES,
+                r -> good.equals(r.key()), 1, Duration.ofSeconds(60));
+        assertEquals(List.of("n01855672"), LabeledImage.parseFrom(out.get(0).value()).getSynsetsList());
+    }
+}
