@@ -1,8 +1,10 @@
-# Sourced by ./maws and ./bench: preload jemalloc when it is installed (Debian: libjemalloc2).
-# With decay off it keeps a DJL process's RSS flat and its steps ~25 % faster than glibc malloc
-# (DESIGN.md); with default settings it was worse, so MALLOC_CONF matters. MAWS_NO_JEMALLOC=1 skips it.
+# Sourced by ./maws and ./bench: MAWS_JEMALLOC=1 preloads jemalloc (Debian: libjemalloc2) with decay
+# off. Opt-in, because it is a trade: in `./bench model` it made the vit-s/16 WSP step ~30 % faster,
+# but in `./bench model --memory 300` (tiny-28 WSP, batch 256) RSS grew without bound, 3.9 -> 10.3 GB
+# in 150 steps, where glibc malloc stayed at 3.0-3.3 GB (BENCHMARKS.md). Fine for a short benchmark,
+# not for a service that trains for hours.
 use_jemalloc() {
-  [[ -n "${MAWS_NO_JEMALLOC:-}" ]] && return 0
+  [[ "${MAWS_JEMALLOC:-}" == "1" ]] || return 0
   local lib
   for lib in /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/aarch64-linux-gnu/libjemalloc.so.2; do
     if [[ -f "$lib" ]]; then
@@ -11,4 +13,5 @@ use_jemalloc() {
       return 0
     fi
   done
+  echo "MAWS_JEMALLOC=1 but no libjemalloc.so.2 found (apt-get install libjemalloc2)" >&2
 }

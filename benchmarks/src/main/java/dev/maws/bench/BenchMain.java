@@ -16,7 +16,8 @@ public final class BenchMain {
 
     static final Map<String, Benchmark> BENCHMARKS = new TreeMap<>(Map.of(
             "devstack", new DevStackBenchmark(),
-            "model", new ModelBenchmark()));
+            "model", new ModelBenchmark(),
+            "label", new LabelBenchmark()));
 
     private BenchMain() {}
 

@@ -24,6 +24,10 @@ public interface LabelConfig {
     @WithDefault("256")
     int maxCaptionsPerRequest();
 
+    /** Hashtags (as written) whose segmentation is kept in memory. */
+    @WithDefault("100000")
+    long tagCacheSize();
+
     /** Longer hashtags are ignored (never a real word, and costly to segment). */
     @WithDefault("100")
     int maxTagLength();

@@ -5,6 +5,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.maws.label.segment.HashtagExtractor;
 import dev.maws.label.segment.HashtagExtractor.Hashtag;
@@ -28,12 +32,15 @@ public final class Labeler {
     private final HashtagExtractor extractor;
     private final Segmenter segmenter;
     private final SenseChooser senses;
+    // tag as written -> the lemma it names (segmentation is the costly part; tags repeat a lot)
+    private final Cache<String, Optional<WordNetIndex.Lemma>> lemmaByTag;
 
-    public Labeler(WordNetIndex wordNet, SenseChooser senses, int maxTagLength) {
+    public Labeler(WordNetIndex wordNet, SenseChooser senses, int maxTagLength, long tagCacheSize) {
         this.wordNet = wordNet;
         this.extractor = new HashtagExtractor(maxTagLength);
         this.segmenter = new Segmenter(wordNet);
         this.senses = senses;
+        this.lemmaByTag = Caffeine.newBuilder().maximumSize(tagCacheSize).build();
     }
 
     public Result label(String caption) {
@@ -42,7 +49,8 @@ public final class Labeler {
         // the lemma each tag names: the whole tag when WordNet has it, else the compound's head noun
         List<WordNetIndex.Lemma> lemmas = new ArrayList<>(tags.size());
         for (Hashtag t : tags) {
-            lemmas.add(lemmaOf(t));
+            // keyed by the tag as written: its CamelCase can change the result
+            lemmas.add(lemmaByTag.get(t.raw(), k -> Optional.ofNullable(lemmaOf(t))).orElse(null));
         }
         // context: the other tags' senses and the caption words' likeliest senses, weighted
         Map<Integer, Double> wordSenses = new HashMap<>();

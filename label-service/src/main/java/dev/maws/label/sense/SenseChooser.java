@@ -3,6 +3,7 @@ package dev.maws.label.sense;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.maws.label.wordnet.WordNetIndex;
 
@@ -33,6 +34,9 @@ public final class SenseChooser {
     private final WordNetIndex wordNet;
     private final int[] allowRoots;
     private final int[] denyRoots;
+    // both depend only on WordNet and the roots: computed once per synset / lemma
+    private final Map<Integer, Boolean> visual = new ConcurrentHashMap<>();
+    private final Map<WordNetIndex.Lemma, Map<Integer, Double>> priorsByLemma = new ConcurrentHashMap<>();
 
     public SenseChooser(WordNetIndex wordNet, List<String> allowRoots, List<String> denyRoots) {
         this.wordNet = wordNet;
@@ -41,6 +45,10 @@ public final class SenseChooser {
     }
 
     public boolean isVisual(int offset) {
+        return visual.computeIfAbsent(offset, this::computeVisual);
+    }
+
+    private boolean computeVisual(int offset) {
         if (wordNet.isInstance(offset)) {
             return false;
         }
@@ -63,6 +71,10 @@ public final class SenseChooser {
      * its dominant sense is not visual.
      */
     public Map<Integer, Double> priors(WordNetIndex.Lemma lemma) {
+        return priorsByLemma.computeIfAbsent(lemma, this::computePriors);
+    }
+
+    private Map<Integer, Double> computePriors(WordNetIndex.Lemma lemma) {
         int[] senses = lemma.senses();
         int[] counts = lemma.senseCounts();
         int firstVisual = -1;
@@ -96,7 +108,7 @@ public final class SenseChooser {
         for (Map.Entry<Integer, Double> e : out.entrySet()) {
             e.setValue(e.getValue() / total);
         }
-        return out;
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /**

@@ -42,6 +42,7 @@ public final class WordNetIndex {
     private final Map<Integer, String> gloss = new HashMap<>();
     private final Map<Integer, Integer> depth = new HashMap<>();
     private final int maxSpellingLength;
+    private final Map<Integer, Map<Integer, Integer>> ancestorCache = new java.util.concurrent.ConcurrentHashMap<>();
 
     private WordNetIndex(Dictionary dictionary) throws JWNLException {
         Map<String, Lemma> lemmas = new HashMap<>();
@@ -209,6 +210,10 @@ public final class WordNetIndex {
 
     /** Every ancestor of {@code offset} (itself included) with its distance in hypernym steps. */
     public Map<Integer, Integer> ancestors(int offset) {
+        return ancestorCache.computeIfAbsent(offset, this::computeAncestors);
+    }
+
+    private Map<Integer, Integer> computeAncestors(int offset) {
         Map<Integer, Integer> out = new HashMap<>();
         List<Integer> frontier = new ArrayList<>(List.of(offset));
         out.put(offset, 0);
@@ -224,7 +229,7 @@ public final class WordNetIndex {
             }
             frontier = next;
         }
-        return out;
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     private int addSpelling(String spelling, Surface s) {

@@ -1,0 +1,115 @@
+package dev.maws.bench;
+
+import java.io.BufferedReader;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import dev.maws.label.Labeler;
+import dev.maws.label.sense.SenseChooser;
+import dev.maws.label.wordnet.WordNetIndex;
+
+/**
+ * {@code ./bench label [--imagenet FILE]}: captions/s of the labelling pipeline in-process on one
+ * thread, after warm-up, on generated captions of five hashtags (class names as lowercase, CamelCase
+ * or with plural, generic tags, words around them), tags drawn Zipf-like so popular ones repeat.
+ * The Kafka -> label -> Kafka half of the label issue's benchmark is not built yet.
+ */
+final class LabelBenchmark implements BenchMain.Benchmark {
+    private static final String[] GENERIC = {"love", "instagood", "photooftheday", "tbt", "ootd", "style", "nofilter",
+        "picoftheday", "weekend", "summer"};
+    private static final String[] WORDS = {"look", "at", "this", "amazing", "our", "new", "friend", "today", "so", "happy",
+        "morning", "walk", "with", "the", "best"};
+
+    @Override
+    public void run(String[] args, Path outDir) throws Exception {
+        Path imagenet = Path.of(args.length == 2 && args[0].equals("--imagenet") ? args[1]
+                : "label-service/src/test/resources/imagenet1k-synsets.txt");
+        List<String> names = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(imagenet, StandardCharsets.UTF_8)) {
+            for (String line; (line = r.readLine()) != null;) {
+                names.add(line.split(" : ", 2)[1].split(",")[0].trim());
+            }
+        }
+        long t0 = System.nanoTime();
+        WordNetIndex wordNet = WordNetIndex.load();
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        Labeler labeler = new Labeler(wordNet, new SenseChooser(wordNet, List.of(WordNetIndex.PHYSICAL_ENTITY), List.of()),
+                100, 100_000);
+
+        List<String> captions = captions(names, 200_000, new Random(1));
+        int labels = 0;
+        for (int i = 0; i < 50_000; i++) { // warm-up: JIT and the tag cache
+            labels += labeler.label(captions.get(i)).labels().size();
+        }
+        int n = 150_000;
+        long t1 = System.nanoTime();
+        for (int i = 50_000; i < 50_000 + n; i++) {
+            labels += labeler.label(captions.get(i)).labels().size();
+        }
+        double seconds = (System.nanoTime() - t1) / 1e9;
+        double perSecond = n / seconds;
+
+        // the same captions, each tag seen for the first time: the cost of segmentation itself
+        Labeler cold = new Labeler(wordNet, new SenseChooser(wordNet, List.of(WordNetIndex.PHYSICAL_ENTITY), List.of()),
+                100, 0);
+        int coldN = 5_000;
+        long t2 = System.nanoTime();
+        for (int i = 0; i < coldN; i++) {
+            labels += cold.label(captions.get(i)).labels().size();
+        }
+        double coldPerSecond = coldN / ((System.nanoTime() - t2) / 1e9);
+
+        BenchReport report = new BenchReport("label", "cpu");
+        report.result(BenchReport.row("measurement", "WordNet index load", "value", loadSeconds, "unit", "s"));
+        report.result(BenchReport.row("measurement", "captions/s, one thread, tag cache warm", "value", perSecond,
+                "unit", "captions/s"));
+        report.result(BenchReport.row("measurement", "captions/s, one thread, no tag cache", "value", coldPerSecond,
+                "unit", "captions/s"));
+        report.result(BenchReport.row("measurement", "labels per caption", "value",
+                labels / (double) (n + 50_000 + coldN), "unit", "labels"));
+        report.goal(BenchReport.Goal.atLeast("captions/s per core after warm-up (5 hashtags)", perSecond, 100_000));
+        report.write(outDir);
+    }
+
+    static List<String> captions(List<String> names, int count, Random r) {
+        List<String> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            StringBuilder b = new StringBuilder();
+            b.append(WORDS[r.nextInt(WORDS.length)]).append(' ').append(WORDS[r.nextInt(WORDS.length)]).append(' ');
+            for (int t = 0; t < 5; t++) {
+                b.append('#').append(tag(names, r)).append(' ');
+            }
+            out.add(b.toString().trim());
+        }
+        return out;
+    }
+
+    /** A Zipf-like draw: popular names and generic tags far more often than rare ones. */
+    private static String tag(List<String> names, Random r) {
+        if (r.nextInt(3) == 0) {
+            return GENERIC[(int) Math.min(GENERIC.length - 1, Math.abs(r.nextGaussian()) * 3)];
+        }
+        int rank = (int) Math.min(names.size() - 1, Math.floor(Math.pow(names.size(), r.nextDouble())) - 1);
+        String name = names.get(Math.max(0, rank));
+        return switch (r.nextInt(3)) {
+            case 0 -> WordNetIndex.concat(name);
+            case 1 -> camel(name);
+            default -> WordNetIndex.concat(name) + "s";
+        };
+    }
+
+    private static String camel(String name) {
+        StringBuilder b = new StringBuilder();
+        for (String w : name.split("[^\\p{L}\\p{N}]+")) {
+            if (!w.isEmpty()) {
+                b.append(Character.toUpperCase(w.charAt(0))).append(w.substring(1));
+            }
+        }
+        return b.toString();
+    }
+}
