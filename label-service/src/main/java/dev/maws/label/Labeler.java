@@ -85,6 +85,35 @@ public final class Labeler {
         return new Result(hashtags, List.copyOf(bySynset.values()));
     }
 
+    /** A class name resolved to synsets: best first; empty with a reason when nothing visual matches. */
+    public record Resolution(String term, List<Label> synsets, String unresolvedReason) {}
+
+    /**
+     * Resolves a class name as a dataset writes it ("T-shirt/top", "Ankle boot") to visual synsets:
+     * each '/'- or ','-separated alternative is read like a hashtag (the whole name if WordNet has
+     * it, else its head noun), and every visual sense is listed, most likely first, with its prior.
+     */
+    public Resolution resolve(String term) {
+        Map<String, Label> bySynset = new LinkedHashMap<>();
+        for (String alternative : term.split("[/,;|]")) {
+            String spelling = WordNetIndex.concat(alternative);
+            if (spelling.isEmpty()) {
+                continue;
+            }
+            Segmenter.Segment head = segmenter.segment(spelling).head();
+            if (head == null) {
+                continue;
+            }
+            WordNetIndex.Lemma lemma = head.surface().lemma();
+            senses.priors(lemma).forEach((offset, prior) -> bySynset.merge(WordNetIndex.id(offset),
+                    new Label(WordNetIndex.id(offset), lemma.lemma(), spelling, prior),
+                    (a, b) -> a.score() >= b.score() ? a : b));
+        }
+        List<Label> ranked = new ArrayList<>(bySynset.values());
+        ranked.sort((a, b) -> Double.compare(b.score(), a.score()));
+        return new Resolution(term, ranked, ranked.isEmpty() ? "\"" + term + "\" names no visual WordNet noun" : "");
+    }
+
     private WordNetIndex.Lemma lemmaOf(Hashtag t) {
         Segmenter.Segmentation s = segmenter.segment(t.normalized());
         Segmenter.Segment head = s.head();

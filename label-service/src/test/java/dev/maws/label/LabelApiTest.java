@@ -62,6 +62,29 @@ class LabelApiTest {
                 .then().statusCode(200).body("results[0].labels[0].synset", equalTo("n01855672"));
     }
 
+    @Test
+    void restAndGrpcResolveClassNames() throws InterruptedException {
+        given().contentType(ContentType.JSON).body(Map.of("terms", List.of("Ankle boot", "happiness")))
+                .when().post("/v1/resolve").then().statusCode(200)
+                .body("terms[0].term", equalTo("Ankle boot"))
+                .body("terms[0].synsets[0].synset", equalTo("n02872752"))
+                .body("terms[1].synsets", hasSize(0))
+                .body("terms[1].unresolvedReason", containsString("names no visual WordNet noun"));
+        given().contentType(ContentType.JSON).body(Map.of("terms", List.of(""))).when().post("/v1/resolve")
+                .then().statusCode(400).body("error", containsString("terms[0] must be 1-200 characters"));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", RestAssured.port).usePlaintext().build();
+        try {
+            var stub = LabelServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+            var r = stub.resolveTerms(dev.maws.proto.v1.ResolveTermsRequest.newBuilder().addTerms("Sneaker").build());
+            assertEquals("n03472535", r.getTerms(0).getSynsets(0).getSynset());
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> stub.resolveTerms(dev.maws.proto.v1.ResolveTermsRequest.newBuilder().build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
     /** 5 MiB, over quarkus.http.limits.max-body-size = 4M; "Expect: 100-continue" gets the answer before the body. */
     private static int oversizeBodyStatus() throws Exception {
         var client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +62,28 @@ class LabelerTest {
         Labeler.Result r = labeler.label("#sneakers #tennisshoes #gymshoes");
         assertEquals(1, r.labels().size(), r.labels().toString());
         assertEquals("n03472535", r.labels().get(0).synset()); // gym shoe, sneaker, tennis shoe
+    }
+
+    @Test
+    void fashionMnistClassNamesResolveToTheirGarments() {
+        Map<String, String> expected = Map.of(
+                "T-shirt/top", "n03595614", // jersey, T-shirt, tee shirt
+                "Trouser", "n04489008", // trouser, pant
+                "Pullover", "n04021028", // pullover, slipover (a sweater)
+                "Dress", "n03236735", // dress, frock
+                "Coat", "n03057021", // coat
+                "Sandal", "n04133789", // sandal
+                "Shirt", "n04197391", // shirt
+                "Sneaker", "n03472535", // gym shoe, sneaker, tennis shoe
+                "Bag", "n02773037", // bag
+                "Ankle boot", "n02872752"); // boot (head noun)
+        expected.forEach((name, wnid) -> {
+            Labeler.Resolution r = labeler.resolve(name);
+            assertEquals(wnid, r.synsets().get(0).synset(), name + " -> " + r.synsets());
+        });
+        Labeler.Resolution none = labeler.resolve("happiness");
+        assertTrue(none.synsets().isEmpty());
+        assertEquals("\"happiness\" names no visual WordNet noun", none.unresolvedReason());
     }
 
     @Test

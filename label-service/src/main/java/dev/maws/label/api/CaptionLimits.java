@@ -26,6 +26,23 @@ public class CaptionLimits {
         }
     }
 
+    /** Class names to resolve: the same count limit as captions, each at most 200 characters. */
+    public void checkTerms(List<String> terms) {
+        if (terms == null || terms.isEmpty()) {
+            throw new IllegalArgumentException("terms must be a non-empty list of class names");
+        }
+        if (terms.size() > config.maxCaptionsPerRequest()) {
+            throw new IllegalArgumentException(terms.size() + " terms in one request, more than"
+                    + " maws.label.max-captions-per-request = " + config.maxCaptionsPerRequest());
+        }
+        for (int i = 0; i < terms.size(); i++) {
+            String t = terms.get(i);
+            if (t == null || t.isBlank() || t.length() > 200) {
+                throw new IllegalArgumentException("terms[" + i + "] must be 1-200 characters");
+            }
+        }
+    }
+
     public void checkBatch(List<String> captions) {
         if (captions == null || captions.isEmpty()) {
             throw new IllegalArgumentException("captions must be a non-empty list of strings");

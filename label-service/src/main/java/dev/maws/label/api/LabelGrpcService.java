@@ -7,6 +7,9 @@ import dev.maws.label.Labeler;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.proto.v1.LabelRequest;
 import dev.maws.proto.v1.LabelResponse;
+import dev.maws.proto.v1.ResolveTermsRequest;
+import dev.maws.proto.v1.ResolveTermsResponse;
+import dev.maws.proto.v1.ResolvedTerm;
 import dev.maws.proto.v1.SynsetLabel;
 import io.grpc.Status;
 import dev.maws.proto.v1.ListVocabulariesRequest;
@@ -18,8 +21,8 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 
 /**
- * gRPC {@code LabelService}: {@code Label} and {@code ListVocabularies} (the versions frozen under
- * {@code vocab/} in S3). {@code ResolveTerms}, {@code FreezeVocabulary} and {@code GetVocabulary}
+ * gRPC {@code LabelService}: {@code Label}, {@code ResolveTerms} and {@code ListVocabularies} (the
+ * versions frozen under {@code vocab/} in S3). {@code FreezeVocabulary} and {@code GetVocabulary}
  * answer UNIMPLEMENTED until the rest of the label-service issue lands.
  */
 @GrpcService
@@ -49,6 +52,31 @@ public class LabelGrpcService extends MutinyLabelServiceGrpc.LabelServiceImplBas
         for (Labeler.Label l : result.labels()) {
             out.addLabels(SynsetLabel.newBuilder().setSynset(l.synset()).setLemma(l.lemma()).setHashtag(l.hashtag())
                     .setScore((float) l.score()));
+        }
+        return Uni.createFrom().item(out.build());
+    }
+
+    @Override
+    @Blocking
+    public Uni<ResolveTermsResponse> resolveTerms(ResolveTermsRequest request) {
+        try {
+            limits.checkTerms(request.getTermsList());
+        } catch (IllegalArgumentException e) {
+            return Uni.createFrom().failure(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        }
+        if (!request.getVocabularyVersion().isEmpty()) {
+            return Uni.createFrom().failure(Status.UNIMPLEMENTED
+                    .withDescription("filtering by vocabulary_version is not available yet; leave it empty").asRuntimeException());
+        }
+        ResolveTermsResponse.Builder out = ResolveTermsResponse.newBuilder();
+        for (String term : request.getTermsList()) {
+            Labeler.Resolution r = labeler.resolve(term);
+            ResolvedTerm.Builder t = ResolvedTerm.newBuilder().setTerm(term).setUnresolvedReason(r.unresolvedReason());
+            for (Labeler.Label l : r.synsets()) {
+                t.addSynsets(SynsetLabel.newBuilder().setSynset(l.synset()).setLemma(l.lemma()).setHashtag(l.hashtag())
+                        .setScore((float) l.score()));
+            }
+            out.addTerms(t);
         }
         return Uni.createFrom().item(out.build());
     }
