@@ -1,7 +1,7 @@
 # Sourced by ./maws and ./bench: MAWS_JEMALLOC=1 preloads jemalloc (Debian: libjemalloc2) with decay
 # off. Opt-in, because it is a trade: in `./bench model` it made the vit-s/16 WSP step ~30 % faster,
-# but in `./bench model --memory 300` (tiny-28 WSP, batch 256) RSS grew without bound, 3.9 -> 10.3 GB
-# in 150 steps, where glibc malloc stayed at 3.0-3.3 GB (BENCHMARKS.md). Fine for a short benchmark,
+# but in `./bench model --memory` (tiny-28 WSP, batch 256) RSS grew without bound, 3.9 -> 10.3 GB
+# in 150 steps, where glibc malloc crept 3.05 -> 3.71 GB in 750 (BENCHMARKS.md). Fine for a short benchmark,
 # not for a service that trains for hours.
 use_jemalloc() {
   [[ "${MAWS_JEMALLOC:-}" == "1" ]] || return 0
