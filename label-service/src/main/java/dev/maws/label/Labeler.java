@@ -60,6 +60,11 @@ public final class Labeler {
                 senses.contextWeights(nouns.get(0).lemma()).forEach((s, wt) -> wordSenses.merge(s, wt, Math::max));
             }
         }
+        // each tag's weighted senses, computed once and shared by every other tag's context
+        List<Map<Integer, Double>> tagSenses = new ArrayList<>(lemmas.size());
+        for (WordNetIndex.Lemma lemma : lemmas) {
+            tagSenses.add(lemma == null ? Map.of() : senses.contextWeights(lemma));
+        }
         Map<String, Label> bySynset = new LinkedHashMap<>();
         for (int i = 0; i < tags.size(); i++) {
             WordNetIndex.Lemma lemma = lemmas.get(i);
@@ -67,9 +72,9 @@ public final class Labeler {
                 continue;
             }
             Map<Integer, Double> context = new HashMap<>(wordSenses);
-            for (WordNetIndex.Lemma other : lemmas) {
-                if (other != null && other != lemma) {
-                    senses.contextWeights(other).forEach((s, wt) -> context.merge(s, wt, Math::max));
+            for (int j = 0; j < lemmas.size(); j++) {
+                if (lemmas.get(j) != null && lemmas.get(j) != lemma) {
+                    tagSenses.get(j).forEach((s, wt) -> context.merge(s, wt, Math::max));
                 }
             }
             SenseChooser.Choice choice = senses.choose(lemma, context);

@@ -31,10 +31,7 @@ public class CaptionLimits {
         if (terms == null || terms.isEmpty()) {
             throw new IllegalArgumentException("terms must be a non-empty list of class names");
         }
-        if (terms.size() > config.maxCaptionsPerRequest()) {
-            throw new IllegalArgumentException(terms.size() + " terms in one request, more than"
-                    + " maws.label.max-captions-per-request = " + config.maxCaptionsPerRequest());
-        }
+        checkCount(terms.size(), "terms");
         for (int i = 0; i < terms.size(); i++) {
             String t = terms.get(i);
             if (t == null || t.isBlank() || t.length() > 200) {
@@ -47,12 +44,16 @@ public class CaptionLimits {
         if (captions == null || captions.isEmpty()) {
             throw new IllegalArgumentException("captions must be a non-empty list of strings");
         }
-        if (captions.size() > config.maxCaptionsPerRequest()) {
-            throw new IllegalArgumentException(captions.size() + " captions in one request, more than"
-                    + " maws.label.max-captions-per-request = " + config.maxCaptionsPerRequest());
-        }
+        checkCount(captions.size(), "captions");
         for (int i = 0; i < captions.size(); i++) {
             checkCaption(captions.get(i), "captions[" + i + "]");
+        }
+    }
+
+    private void checkCount(int count, String what) {
+        if (count > config.maxCaptionsPerRequest()) {
+            throw new IllegalArgumentException(count + " " + what + " in one request, more than"
+                    + " maws.label.max-captions-per-request = " + config.maxCaptionsPerRequest());
         }
     }
 }

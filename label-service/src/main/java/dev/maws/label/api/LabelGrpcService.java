@@ -50,8 +50,7 @@ public class LabelGrpcService extends MutinyLabelServiceGrpc.LabelServiceImplBas
         Labeler.Result result = labeler.label(request.getCaption());
         LabelResponse.Builder out = LabelResponse.newBuilder().addAllHashtags(result.hashtags());
         for (Labeler.Label l : result.labels()) {
-            out.addLabels(SynsetLabel.newBuilder().setSynset(l.synset()).setLemma(l.lemma()).setHashtag(l.hashtag())
-                    .setScore((float) l.score()));
+            out.addLabels(toProto(l));
         }
         return Uni.createFrom().item(out.build());
     }
@@ -73,8 +72,7 @@ public class LabelGrpcService extends MutinyLabelServiceGrpc.LabelServiceImplBas
             Labeler.Resolution r = labeler.resolve(term);
             ResolvedTerm.Builder t = ResolvedTerm.newBuilder().setTerm(term).setUnresolvedReason(r.unresolvedReason());
             for (Labeler.Label l : r.synsets()) {
-                t.addSynsets(SynsetLabel.newBuilder().setSynset(l.synset()).setLemma(l.lemma()).setHashtag(l.hashtag())
-                        .setScore((float) l.score()));
+                t.addSynsets(toProto(l));
             }
             out.addTerms(t);
         }
@@ -91,5 +89,10 @@ public class LabelGrpcService extends MutinyLabelServiceGrpc.LabelServiceImplBas
                 .map(version -> Vocabulary.newBuilder().setVersion(version).build())
                 .toList();
         return Uni.createFrom().item(ListVocabulariesResponse.newBuilder().addAllVocabularies(versions).build());
+    }
+
+    private static SynsetLabel toProto(Labeler.Label l) {
+        return SynsetLabel.newBuilder().setSynset(l.synset()).setLemma(l.lemma()).setHashtag(l.hashtag())
+                .setScore((float) l.score()).build();
     }
 }
