@@ -3,6 +3,7 @@ package dev.maws.devstack;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -36,6 +37,27 @@ public final class DevStackClients {
         try (KafkaProducer<String, byte[]> producer =
                 new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             return producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot produce to " + topic + " on " + bootstrapServers, e);
+        }
+    }
+
+    /** Sends records (key -> value) in order with one producer and waits until every one is acknowledged. */
+    public static void produceAll(String bootstrapServers, String topic, List<Map.Entry<String, byte[]>> records) {
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            List<java.util.concurrent.Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+            for (Map.Entry<String, byte[]> r : records) {
+                acks.add(producer.send(new ProducerRecord<>(topic, r.getKey(), r.getValue())));
+            }
+            producer.flush();
+            for (java.util.concurrent.Future<RecordMetadata> ack : acks) {
+                ack.get(30, TimeUnit.SECONDS);
+            }
         } catch (Exception e) {
             throw new IllegalStateException("cannot produce to " + topic + " on " + bootstrapServers, e);
         }

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import dev.maws.model.nn.GradMode;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.nn.Parameters.Parameter;
 import dev.maws.model.nn.TensorIO;
@@ -122,6 +123,7 @@ public final class Checkpoint {
             }
             values.add(TensorIO.read(in, p.array().getShape(), name));
         }
+        GradMode.off();
         for (int i = 0; i < count; i++) {
             all.get(i).array().set(values.get(i));
         }

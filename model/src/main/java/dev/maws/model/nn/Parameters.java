@@ -128,6 +128,7 @@ public final class Parameters implements AutoCloseable {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("cannot copy " + prefix + "* parameters: " + String.join("; ", problems));
         }
+        GradMode.off();
         int copied = 0;
         for (Parameter p : trainable.values()) {
             if (p.name().startsWith(prefix)) {

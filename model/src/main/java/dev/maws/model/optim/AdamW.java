@@ -14,6 +14,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.maws.model.nn.GradMode;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.nn.TensorIO;
 import dev.maws.model.nn.Parameters.Parameter;
@@ -70,6 +71,7 @@ public final class AdamW {
      * @return the global gradient norm before clipping
      */
     public double update(double lr) {
+        GradMode.off();
         List<Parameter> all = params.all();
         double norm;
         try (NDScope scope = new NDScope()) {

@@ -1,8 +1,9 @@
 package dev.maws.model.optim;
 
 /**
- * Linear warm-up to {@code peak}, then a half cycle of cosine down to {@code min} at the last step
- * (MAE's {@code adjust_learning_rate}, per step instead of per fractional epoch).
+ * Linear warm-up to {@code peak}, then a half cycle of cosine that reaches {@code min} when the run
+ * ends (MAE's {@code adjust_learning_rate}, per step instead of per fractional epoch): the last step
+ * still learns a little, as in MAE, rather than taking a step of rate {@code min}.
  */
 public record LrSchedule(double peak, double min, long warmupSteps, long totalSteps) {
     public LrSchedule {
@@ -23,7 +24,7 @@ public record LrSchedule(double peak, double min, long warmupSteps, long totalSt
             return peak * (step + 1) / warmupSteps;
         }
         long decay = totalSteps - warmupSteps;
-        double progress = decay <= 1 ? 1.0 : Math.min(1.0, (step - warmupSteps) / (double) (decay - 1));
+        double progress = decay == 0 ? 1.0 : Math.min(1.0, (step - warmupSteps) / (double) decay);
         return min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * progress));
     }
 }

@@ -74,6 +74,28 @@ class AdamWTest {
     }
 
     @Test
+    void stepsOnAThreadOtherThanTheEnginesOwn() throws Exception {
+        // grad mode is per thread and on by default: the update must turn it off itself
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        float[] loss = new float[1];
+        Thread t = new Thread(() -> {
+            try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
+                MaskedAutoencoder mae = new MaskedAutoencoder(p, config, true);
+                AdamW adamW = AdamW.mae(p, 0.05, 0);
+                float[] px = TinyConfigs.images(2, 1);
+                loss[0] = TrainingStep.run(p, s -> mae.forward(Images.batch(s, px, 2, config), 0.75, new Random(1)).loss(),
+                        adamW, 1e-3).loss();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        t.start();
+        t.join();
+        assertEquals(null, failure.get(), () -> String.valueOf(failure.get()));
+        assertTrue(Float.isFinite(loss[0]) && loss[0] > 0, "loss " + loss[0]);
+    }
+
+    @Test
     void refusesTheStateOfAnotherModel() throws IOException {
         VitConfig other = new VitConfig("other", 8, 2, 1, 48, 2, 2, 2.0, 16, 1, 2, VitConfig.Pooling.CLS);
         try (NDManager m = NDManager.newBaseManager(); Parameters a = new Parameters(m, 1); Parameters b = new Parameters(m, 1)) {
@@ -110,8 +132,9 @@ class AdamWTest {
         assertEquals(0.1, s.at(0), 1e-12);
         assertEquals(1.0, s.at(9), 1e-12);
         assertEquals(1.0, s.at(10), 1e-12);
-        assertEquals(0.5, s.at(59), 0.02); // half way through the decay
-        assertEquals(0.0, s.at(109), 1e-12);
+        assertEquals(0.5, s.at(60), 1e-12); // half way through the decay
+        assertEquals(0.5 * (1 + Math.cos(Math.PI * 99 / 100)), s.at(109), 1e-12); // the last step: small, not 0
+        assertEquals(0.0, s.at(110), 1e-12); // where the run ends
         assertEquals(1.5e-4 * 4, LrSchedule.scaledLr(1.5e-4, 1024), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> new LrSchedule(1.0, 0.0, 20, 10));
     }

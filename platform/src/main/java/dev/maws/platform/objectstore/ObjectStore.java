@@ -78,6 +78,32 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Uploads a local file (checkpoints can exceed what a byte array holds); the object appears
+     * whole or not at all.
+     */
+    public void putFile(String key, java.nio.file.Path file, String contentType) {
+        checkKey(key);
+        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                    .stream(in, java.nio.file.Files.size(file), -1).contentType(contentType).build());
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot write s3://" + bucket + "/" + key, e);
+        }
+    }
+
+    /** A stream of the object's bytes (the caller closes it); a missing object is an {@link ObjectStoreException}. */
+    public InputStream open(String key) {
+        checkKey(key);
+        try {
+            return client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build());
+        } catch (ErrorResponseException e) {
+            throw new ObjectStoreException((isNotFound(e) ? "no object s3://" : "cannot read s3://") + bucket + "/" + key, e);
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot read s3://" + bucket + "/" + key, e);
+        }
+    }
+
     /** The object's bytes, or empty when there is no such object. */
     public Optional<byte[]> find(String key) {
         checkKey(key);

@@ -1,0 +1,88 @@
+package dev.maws.trainer;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** {@code maws.trainer.*}: every property is listed with its default in the service README. */
+@ConfigMapping(prefix = "maws.trainer")
+public interface TrainerConfig {
+    /** Bearer token that StartJob, CancelJob and ResumeJob require. Never logged. */
+    String apiToken();
+
+    /** The training set topic. */
+    @WithDefault("labeled-images")
+    String topic();
+
+    /** Device of a job whose spec names none: "cpu", "gpu" (every local GPU) or "gpu:N". */
+    @WithDefault("cpu")
+    String defaultDevice();
+
+    /** How often a running job logs, publishes a progress event and saves its state. */
+    @WithDefault("5s")
+    Duration progressInterval();
+
+    /** Jobs waiting behind the running one; StartJob beyond this answers RESOURCE_EXHAUSTED. */
+    @WithDefault("100")
+    int maxQueuedJobs();
+
+    /** Queue jobs found RUNNING or QUEUED in S3 at start-up (the trainer was killed while they ran). */
+    @WithDefault("true")
+    boolean resumeOnStart();
+
+    /** Gradient-norm clipping of every job (0 = none; MAE does not clip). */
+    @WithDefault("0")
+    double maxGradNorm();
+
+    Data data();
+
+    Limits limits();
+
+    /** The input pipeline. */
+    interface Data {
+        /** Threads fetching and decoding images. */
+        @WithDefault("8")
+        int fetchThreads();
+
+        /** Batches prepared ahead of the training step. */
+        @WithDefault("3")
+        int prefetchBatches();
+
+        /** Records shuffled together (a seeded reservoir); 1 keeps the topic order. */
+        @WithDefault("10000")
+        int shuffleBuffer();
+
+        /** Encoded image bytes kept in memory across epochs (LRU by size). */
+        @WithDefault("256")
+        long imageCacheMb();
+
+        /** An image object larger than this is counted as bad. */
+        @WithDefault("20971520")
+        int maxImageBytes();
+
+        /** An image of more pixels than this is counted as bad (decompression bombs). */
+        @WithDefault("40000000")
+        long maxImagePixels();
+
+        /** A job fails once more than this fraction of its images could not be read ... */
+        @WithDefault("0.05")
+        double maxBadImageFraction();
+
+        /** ... counted after at least this many images. */
+        @WithDefault("200")
+        int badImageGrace();
+    }
+
+    /** Bounds on what a JobSpec may ask for. */
+    interface Limits {
+        @WithDefault("65536")
+        int maxBatchSize();
+
+        @WithDefault("10000")
+        double maxEpochs();
+
+        @WithDefault("200")
+        int maxDisplayNameLength();
+    }
+}

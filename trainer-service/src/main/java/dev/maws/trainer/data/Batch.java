@@ -1,0 +1,10 @@
+package dev.maws.trainer.data;
+
+/**
+ * A training batch ready for the step.
+ *
+ * @param pixels n images of (C, S, S) floats, normalised, image after image
+ * @param labels per image its vocabulary indices (WSP), null for MAE
+ * @param position where the data stands once this batch is trained on
+ */
+public record Batch(float[] pixels, int size, int[][] labels, DataPosition position) {}

@@ -1,0 +1,252 @@
+package dev.maws.trainer.data;
+
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jboss.logging.Logger;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import dev.maws.platform.image.ImageDecoder;
+import dev.maws.platform.image.Pixels;
+import dev.maws.proto.v1.LabeledImage;
+
+/**
+ * Kafka records -> batches, ahead of the training step: one thread walks the epoch's shuffled
+ * stream and keeps a window of image fetches in flight on a pool (S3 get, decode, augment); batches
+ * are assembled in stream order, so their content does not depend on which fetch finishes first,
+ * and wait in a bounded queue for the step. A bad image is counted and replaced by the next one; a
+ * record without a usable label (WSP) is counted and skipped. When an epoch's stream ends, the
+ * incomplete last batch is dropped (counted) and the next epoch starts with fresh end offsets.
+ */
+public final class BatchPipeline implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(BatchPipeline.class);
+    private static final long AUGMENT = 0xA06L;
+    private static final Object END = new Object();
+
+    /** Which vocabulary entries an image is labelled with; empty = no usable label. */
+    @FunctionalInterface
+    public interface LabelMap {
+        int[] labels(LabeledImage image);
+    }
+
+    /** What the pipeline needs; see {@code maws.trainer.data.*}. */
+    public record Settings(String bootstrapServers, String topic, String groupId, int batchSize, int imageSize,
+            int channels, Augmentation augmentation, long seed, int fetchThreads, int prefetchBatches, int shuffleBuffer,
+            double maxBadImageFraction, int badImageGrace) {}
+
+    private final Settings s;
+    private final ImageSource images;
+    private final ImageDecoder decoder;
+    private final LabelMap labelMap;
+    private final Pixels.Normalization norm;
+    private final EpochReader reader;
+    private final DataPosition start;
+    private final ExecutorService pool;
+    private final BlockingQueue<Object> ready;
+    private final Thread thread;
+    private volatile Throwable failure;
+
+    /**
+     * Takes the first epoch's offsets now (or those of {@code resumeFrom}) so that {@link #start()}
+     * can tell the caller how large an epoch is before training starts.
+     *
+     * @param labelMap null for MAE (no labels needed)
+     * @param resumeFrom the position of the last checkpoint, or null for a fresh run
+     */
+    public BatchPipeline(Settings settings, ImageSource images, ImageDecoder decoder, LabelMap labelMap,
+            DataPosition resumeFrom) {
+        this.s = settings;
+        this.images = images;
+        this.decoder = decoder;
+        this.labelMap = labelMap;
+        this.norm = Pixels.Normalization.standard(settings.channels());
+        this.reader = new EpochReader(settings.bootstrapServers(), settings.topic(), settings.groupId());
+        if (resumeFrom != null) {
+            this.start = resumeFrom;
+        } else {
+            Map<Integer, Long>[] range = reader.snapshot();
+            this.start = new DataPosition(0, range[0], range[1], 0, DataPosition.Counters.ZERO);
+        }
+        AtomicInteger n = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(settings.fetchThreads(), r -> {
+            Thread t = new Thread(r, "maws-fetch-" + settings.groupId() + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.ready = new ArrayBlockingQueue<>(Math.max(1, settings.prefetchBatches()));
+        this.thread = new Thread(this::produce, "maws-data-" + settings.groupId());
+        this.thread.setDaemon(true);
+    }
+
+    /** Where the pipeline starts: epoch, offsets and counters. */
+    public DataPosition start() {
+        return start;
+    }
+
+    /** Starts reading ahead. */
+    public BatchPipeline begin() {
+        thread.start();
+        return this;
+    }
+
+    /**
+     * The next batch, waiting for it if the pipeline is behind; null once {@code cancelled} says so.
+     *
+     * @throws DataException when the pipeline failed (the reason is the message)
+     */
+    public Batch next(java.util.function.BooleanSupplier cancelled) throws InterruptedException {
+        Object item = null;
+        while (item == null) {
+            if (cancelled.getAsBoolean()) {
+                return null;
+            }
+            item = ready.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        if (item == END) {
+            ready.offer(END); // later calls fail the same way
+            throw new DataException(failure.getMessage(), failure);
+        }
+        return (Batch) item;
+    }
+
+    private record Pending(long index, Future<float[]> image, int[] labels, String skip) {}
+
+    private void produce() {
+        try {
+            run();
+        } catch (InterruptedException e) {
+            // closed
+        } catch (Throwable t) {
+            failure = t;
+            ready.clear();
+            ready.offer(END);
+        } finally {
+            reader.close();
+        }
+    }
+
+    private void run() throws InterruptedException {
+        int per = s.channels() * s.imageSize() * s.imageSize();
+        int window = s.batchSize() * (s.prefetchBatches() + 1);
+        DataPosition at = start;
+        DataPosition.Counters counters = at.counters();
+        EpochStream stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), at.epoch(), at.begin(), at.end());
+        for (long i = 0; i < at.consumed(); i++) {
+            if (stream.next() == null) {
+                break;
+            }
+        }
+        ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+        boolean streamEnded = false;
+        long batchesThisEpoch = at.consumed() > 0 ? 1 : 0;
+        float[] pixels = new float[s.batchSize() * per];
+        int[][] labels = labelMap == null ? null : new int[s.batchSize()][];
+        int k = 0;
+        String lastBadReason = "";
+        while (true) {
+            while (!streamEnded && inFlight.size() < window) {
+                ConsumerRecord<String, byte[]> r = stream.next();
+                if (r == null) {
+                    streamEnded = true;
+                    break;
+                }
+                inFlight.add(submit(r, stream.epoch(), stream.taken() - 1, per));
+            }
+            if (inFlight.isEmpty()) {
+                if (batchesThisEpoch == 0) {
+                    throw new DataException("epoch " + stream.epoch() + " of topic " + s.topic() + " gave fewer usable images ("
+                            + k + ") than one batch of " + s.batchSize() + " (" + counters + ")", null);
+                }
+                counters = counters.plus(0, 0, 0, 0, k);
+                k = 0;
+                Map<Integer, Long>[] range = reader.snapshot();
+                stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), stream.epoch() + 1, range[0], range[1]);
+                LOG.infof("%s: epoch %d starts, %d records", s.groupId(), stream.epoch(),
+                        new DataPosition(stream.epoch(), range[0], range[1], 0, counters).span());
+                streamEnded = false;
+                batchesThisEpoch = 0;
+                continue;
+            }
+            Pending p = inFlight.poll();
+            if (p.skip() != null) {
+                counters = p.skip().equals("record") ? counters.plus(0, 0, 1, 0, 0) : counters.plus(0, 0, 0, 1, 0);
+            } else {
+                try {
+                    float[] img = p.image().get();
+                    System.arraycopy(img, 0, pixels, k * per, per);
+                    if (labels != null) {
+                        labels[k] = p.labels();
+                    }
+                    k++;
+                } catch (ExecutionException e) {
+                    counters = counters.plus(0, 1, 0, 0, 0);
+                    lastBadReason = e.getCause().getMessage();
+                    long tried = counters.images() + counters.badImages() + k;
+                    if (tried >= s.badImageGrace() && counters.badImages() > s.maxBadImageFraction() * tried) {
+                        throw new DataException(counters.badImages() + " of " + tried + " images could not be used, more than "
+                                + "maws.trainer.data.max-bad-image-fraction=" + s.maxBadImageFraction() + "; last: "
+                                + lastBadReason, e.getCause());
+                    }
+                }
+            }
+            if (k == s.batchSize()) {
+                counters = counters.plus(k, 0, 0, 0, 0);
+                DataPosition after = new DataPosition(stream.epoch(), stream.begin(), stream.end(), p.index() + 1, counters);
+                ready.put(new Batch(pixels, k, labels, after));
+                batchesThisEpoch++;
+                pixels = new float[s.batchSize() * per];
+                labels = labelMap == null ? null : new int[s.batchSize()][];
+                k = 0;
+            }
+        }
+    }
+
+    private Pending submit(ConsumerRecord<String, byte[]> r, int epoch, long index, int per) {
+        LabeledImage image;
+        try {
+            image = r.value() == null ? null : LabeledImage.parseFrom(r.value());
+        } catch (InvalidProtocolBufferException e) {
+            image = null;
+        }
+        if (image == null || image.getImageUri().isEmpty()) {
+            return new Pending(index, null, null, "record");
+        }
+        int[] ls = labelMap == null ? null : labelMap.labels(image);
+        if (ls != null && ls.length == 0) {
+            return new Pending(index, null, null, "unlabelled");
+        }
+        String uri = image.getImageUri();
+        long seed = Seeds.mix(s.seed(), AUGMENT, epoch, index);
+        Future<float[]> f = pool.submit(() -> {
+            float[] out = new float[per];
+            s.augmentation().apply(decoder.decode(images.fetch(uri), s.channels()), s.imageSize(), norm,
+                    new SplittableRandom(seed), out, 0);
+            return out;
+        });
+        return new Pending(index, f, ls, null);
+    }
+
+    @Override
+    public void close() {
+        thread.interrupt();
+        pool.shutdownNow();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive() && thread.getState() == Thread.State.NEW) {
+            reader.close();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.maws.trainer.data;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Where the training data stood after a batch: the epoch, the Kafka offsets that bound it (taken
+ * when the epoch started: [begin, end) per partition), and how many records of the epoch's shuffled
+ * stream were consumed. Saved in every checkpoint; resuming replays the epoch's stream from the
+ * same offsets and skips {@code consumed} records, which reproduces the same order exactly.
+ *
+ * @param epoch 0-based epoch
+ * @param begin first offset of the epoch per partition
+ * @param end offset after the last record of the epoch per partition
+ * @param consumed records of this epoch's shuffled stream used or skipped so far
+ * @param counters job-wide counts up to here (images, bad images, unlabelled records, ...)
+ */
+public record DataPosition(int epoch, Map<Integer, Long> begin, Map<Integer, Long> end, long consumed,
+        Counters counters) {
+
+    public DataPosition {
+        begin = new TreeMap<>(begin);
+        end = new TreeMap<>(end);
+    }
+
+    /** Records in the epoch's offset range (an upper bound: compaction leaves holes). */
+    public long span() {
+        long n = 0;
+        for (Map.Entry<Integer, Long> e : end.entrySet()) {
+            n += e.getValue() - begin.getOrDefault(e.getKey(), e.getValue());
+        }
+        return n;
+    }
+
+    /** Epochs done, fractional. */
+    public double epochs() {
+        long span = span();
+        return epoch + (span == 0 ? 0 : Math.min(1.0, consumed / (double) span));
+    }
+
+    /**
+     * Job-wide data counts.
+     *
+     * @param images images that went into a batch
+     * @param badImages images that were missing, too large or not decodable
+     * @param badRecords records that were not a LabeledImage
+     * @param unlabelled WSP records with no synset in the vocabulary
+     * @param dropped usable images left over at an epoch's end (fewer than a batch)
+     */
+    public record Counters(long images, long badImages, long badRecords, long unlabelled, long dropped) {
+        public static final Counters ZERO = new Counters(0, 0, 0, 0, 0);
+
+        Counters plus(long images, long badImages, long badRecords, long unlabelled, long dropped) {
+            return new Counters(this.images + images, this.badImages + badImages, this.badRecords + badRecords,
+                    this.unlabelled + unlabelled, this.dropped + dropped);
+        }
+    }
+}

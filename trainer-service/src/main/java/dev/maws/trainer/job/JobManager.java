@@ -1,0 +1,299 @@
+package dev.maws.trainer.job;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import dev.maws.proto.v1.Job;
+import dev.maws.proto.v1.JobEvent;
+import dev.maws.proto.v1.JobSpec;
+import dev.maws.proto.v1.JobState;
+import dev.maws.proto.v1.Stage;
+import dev.maws.trainer.TrainerConfig;
+import dev.maws.trainer.run.TrainingRuns;
+import io.quarkus.runtime.Startup;
+import io.smallrye.mutiny.Multi;
+
+/**
+ * The trainer's jobs: one runs at a time (a trainer owns its node's devices), the rest wait in a
+ * queue. Every state change is saved to {@code jobs/{id}.json} first, so a trainer that was killed
+ * finds its RUNNING and QUEUED jobs at start-up and runs them again from their last complete
+ * checkpoint. One trainer per bucket: two trainers sharing one would both pick those jobs up.
+ */
+@Startup
+@Singleton
+public class JobManager {
+    private static final Logger LOG = Logger.getLogger(JobManager.class);
+    private static final Set<JobState> ENDED = Set.of(JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED,
+            JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_INTERRUPTED);
+
+    private final TrainerConfig config;
+    private final JobStore store;
+    private final JobSpecs specs;
+    private final TrainingRuns runs;
+    private final LinkedBlockingDeque<String> queue = new LinkedBlockingDeque<>();
+    private final Set<String> cancelRequests = ConcurrentHashMap.newKeySet();
+    private final Map<String, List<Consumer<JobEvent>>> watchers = new ConcurrentHashMap<>();
+    private final Thread worker;
+    private volatile Job running;
+    private volatile boolean stopping;
+
+    JobManager(TrainerConfig config, JobStore store, JobSpecs specs, TrainingRuns runs) {
+        this.config = config;
+        this.store = store;
+        this.specs = specs;
+        this.runs = runs;
+        if (config.resumeOnStart()) {
+            requeueUnfinished();
+        }
+        this.worker = new Thread(this::work, "maws-trainer-jobs");
+        this.worker.start();
+    }
+
+    /**
+     * Validates and queues a job.
+     *
+     * @throws InvalidSpecException listing every problem of the spec
+     * @throws QueueFullException when maws.trainer.max-queued-jobs are waiting
+     */
+    public synchronized Job start(JobSpec spec) {
+        JobSpecs.Accepted accepted = specs.accept(spec);
+        if (queue.size() >= config.maxQueuedJobs()) {
+            throw new QueueFullException("the queue holds maws.trainer.max-queued-jobs=" + config.maxQueuedJobs()
+                    + " jobs; try again when one has started");
+        }
+        Job job = Job.newBuilder().setId(newId(accepted.spec().getStage())).setSpec(accepted.spec())
+                .setState(JobState.JOB_STATE_QUEUED).setCreatedAt(now()).build();
+        store.save(job);
+        queue.add(job.getId());
+        publish(job, "state", "queued");
+        LOG.infof("%s: queued (%s)", job.getId(), job.getSpec().getDisplayName());
+        return job;
+    }
+
+    /** The job as of now (the running one from memory, others from S3). */
+    public Optional<Job> get(String id) {
+        Job r = running;
+        if (r != null && r.getId().equals(id)) {
+            return Optional.of(r);
+        }
+        return store.find(id);
+    }
+
+    /** Jobs newest first, only those in {@code states} unless it is empty. */
+    public List<Job> list(Set<JobState> states) {
+        Job r = running;
+        return store.all().stream().map(j -> r != null && r.getId().equals(j.getId()) ? r : j)
+                .filter(j -> states.isEmpty() || states.contains(j.getState())).toList();
+    }
+
+    /**
+     * Stops a queued or running job; a running one stops before its next step and keeps its last
+     * complete checkpoint.
+     *
+     * @throws IllegalStateException when the job has already ended
+     */
+    public synchronized Job cancel(String id) {
+        Job job = get(id).orElseThrow(() -> new NoSuchJobException(id));
+        if (job.getState() == JobState.JOB_STATE_QUEUED) {
+            queue.remove(id);
+            Job cancelled = job.toBuilder().setState(JobState.JOB_STATE_CANCELLED).setFinishedAt(now()).build();
+            store.save(cancelled);
+            publish(cancelled, "state", "cancelled while queued");
+            return cancelled;
+        }
+        if (job.getState() == JobState.JOB_STATE_RUNNING) {
+            cancelRequests.add(id);
+            return job;
+        }
+        throw new IllegalStateException("job " + id + " is " + stateName(job.getState()) + "; only queued or running jobs "
+                + "can be cancelled");
+    }
+
+    /**
+     * Queues an interrupted, cancelled or failed job again; it continues from its last complete
+     * checkpoint.
+     */
+    public synchronized Job resume(String id) {
+        Job job = get(id).orElseThrow(() -> new NoSuchJobException(id));
+        if (!ENDED.contains(job.getState()) || job.getState() == JobState.JOB_STATE_SUCCEEDED) {
+            throw new IllegalStateException("job " + id + " is " + stateName(job.getState()) + "; only interrupted, cancelled "
+                    + "or failed jobs can be resumed");
+        }
+        if (queue.size() >= config.maxQueuedJobs()) {
+            throw new QueueFullException("the queue holds maws.trainer.max-queued-jobs=" + config.maxQueuedJobs() + " jobs");
+        }
+        Job queued = job.toBuilder().setState(JobState.JOB_STATE_QUEUED).clearError().clearFinishedAt().build();
+        store.save(queued);
+        queue.add(id);
+        publish(queued, "state", "queued to resume");
+        return queued;
+    }
+
+    /** The job's events from now on, starting with its current state; completes when the job ends. */
+    public Multi<JobEvent> watch(String id) {
+        Job now = get(id).orElseThrow(() -> new NoSuchJobException(id));
+        return Multi.createFrom().emitter(emitter -> {
+            Consumer<JobEvent> watcher = event -> {
+                emitter.emit(event);
+                if (event.getKind().equals("state") && ENDED.contains(event.getJob().getState())) {
+                    emitter.complete();
+                }
+            };
+            watchers.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(watcher);
+            emitter.onTermination(() -> watchers.getOrDefault(id, List.of()).remove(watcher));
+            Job current = get(id).orElse(now);
+            watcher.accept(JobEvent.newBuilder().setJob(current).setKind("state").setMessage(stateName(current.getState()))
+                    .build());
+        });
+    }
+
+    private void work() {
+        while (!stopping) {
+            String id;
+            try {
+                id = queue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                runOne(id);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "%s: could not be run", id);
+            }
+        }
+    }
+
+    private void runOne(String id) {
+        Optional<Job> found = store.find(id);
+        if (found.isEmpty() || found.get().getState() != JobState.JOB_STATE_QUEUED) {
+            return; // cancelled meanwhile
+        }
+        Job job = found.get().toBuilder().setState(JobState.JOB_STATE_RUNNING).clearError().build();
+        if (job.getStartedAt().isEmpty()) {
+            job = job.toBuilder().setStartedAt(now()).build();
+        }
+        running = job;
+        store.save(job);
+        publish(job, "state", "running");
+        Job end;
+        try {
+            JobSpecs.Accepted accepted = specs.accept(job.getSpec());
+            end = runs.run(job, accepted, () -> stopping || cancelRequests.contains(id), this::update);
+            if (stopping && end.getState() == JobState.JOB_STATE_CANCELLED && !cancelRequests.contains(id)) {
+                end = end.toBuilder().setState(JobState.JOB_STATE_INTERRUPTED).build();
+            }
+        } catch (Exception | OutOfMemoryError e) {
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            Job last = running == null ? job : running;
+            if (stopping) {
+                LOG.infof("%s: interrupted by shutdown (%s)", id, reason);
+                end = last.toBuilder().setState(JobState.JOB_STATE_INTERRUPTED).build();
+            } else {
+                LOG.errorf(e, "%s: failed: %s", id, reason);
+                end = last.toBuilder().setState(JobState.JOB_STATE_FAILED).setError(reason).build();
+            }
+        } finally {
+            cancelRequests.remove(id);
+        }
+        if (end.getState() != JobState.JOB_STATE_INTERRUPTED) {
+            end = end.toBuilder().setFinishedAt(now()).build();
+        }
+        running = null;
+        store.save(end);
+        LOG.infof("%s: %s at step %d%s", id, stateName(end.getState()), end.getStep(),
+                end.getError().isEmpty() ? "" : ": " + end.getError());
+        publish(end, "state", stateName(end.getState()));
+    }
+
+    /** Progress of the running job: kept in memory, saved at checkpoints and progress intervals, sent to watchers. */
+    private void update(Job job, String kind, String message) {
+        running = job;
+        store.save(job);
+        publish(job, kind, message);
+    }
+
+    private void publish(Job job, String kind, String message) {
+        JobEvent event = JobEvent.newBuilder().setJob(job).setKind(kind).setMessage(message).build();
+        for (Consumer<JobEvent> w : watchers.getOrDefault(job.getId(), List.of())) {
+            try {
+                w.accept(event);
+            } catch (RuntimeException e) {
+                LOG.debugf("watcher of %s failed: %s", job.getId(), e.getMessage());
+            }
+        }
+    }
+
+    /** Jobs a killed trainer left RUNNING or QUEUED are queued again, oldest first. */
+    private void requeueUnfinished() {
+        List<Job> unfinished = store.all().stream()
+                .filter(j -> j.getState() == JobState.JOB_STATE_RUNNING || j.getState() == JobState.JOB_STATE_QUEUED)
+                .sorted(java.util.Comparator.comparing(Job::getCreatedAt)).toList();
+        for (Job j : unfinished) {
+            if (j.getState() == JobState.JOB_STATE_RUNNING) {
+                LOG.infof("%s: was running when the trainer stopped; queued to resume from its last checkpoint", j.getId());
+            }
+            store.save(j.toBuilder().setState(JobState.JOB_STATE_QUEUED).build());
+            queue.add(j.getId());
+        }
+    }
+
+    /** Stops the running job before its next step (INTERRUPTED: a restart resumes it). */
+    @PreDestroy
+    void stop() {
+        stopping = true;
+        if (running == null) {
+            worker.interrupt(); // waiting for a job; a running one notices `stopping` before its next step
+        }
+        try {
+            worker.join(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String newId(Stage stage) {
+        String kind = stage == Stage.STAGE_MAE ? "mae" : "wsp";
+        String time = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replaceAll("[-:TZ]", "");
+        byte[] random = new byte[4];
+        ThreadLocalRandom.current().nextBytes(random);
+        return kind + "-" + time + "-" + HexFormat.of().formatHex(random);
+    }
+
+    private static String now() {
+        return Instant.now().toString();
+    }
+
+    static String stateName(JobState s) {
+        return s.name().replace("JOB_STATE_", "").toLowerCase(Locale.ROOT);
+    }
+
+    /** No job of that id. */
+    public static final class NoSuchJobException extends RuntimeException {
+        public NoSuchJobException(String id) {
+            super("no job " + id);
+        }
+    }
+
+    /** The queue is full. */
+    public static final class QueueFullException extends RuntimeException {
+        public QueueFullException(String message) {
+            super(message);
+        }
+    }
+}

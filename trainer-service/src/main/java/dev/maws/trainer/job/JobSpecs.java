@@ -1,0 +1,212 @@
+package dev.maws.trainer.job;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.inject.Singleton;
+
+import dev.maws.model.checkpoint.CheckpointManifest;
+import dev.maws.model.vit.VitConfig;
+import dev.maws.platform.tensor.TensorEngine;
+import dev.maws.platform.vocabulary.Vocabulary;
+import dev.maws.platform.vocabulary.VocabularyStore;
+import dev.maws.proto.v1.AugmentationConfig;
+import dev.maws.proto.v1.JobSpec;
+import dev.maws.proto.v1.Stage;
+import dev.maws.trainer.TrainerConfig;
+import dev.maws.trainer.checkpoint.CheckpointCatalog;
+
+/**
+ * Checks a {@link JobSpec} up front and fills in its defaults: every problem is collected, so a
+ * client fixes its spec in one round trip, and nothing is queued that cannot run (unknown
+ * vocabulary or checkpoint, a device this node lacks, an encoder that does not match the
+ * checkpoint it starts from).
+ */
+@Singleton
+public class JobSpecs {
+    /** MAE's base learning rate (blr 1.5e-4, lr = blr * batch / 256). */
+    public static final double MAE_BASE_LR = 1.5e-4;
+    /** WSP's base learning rate: a fresh head learns faster than MAE's pixel decoder. */
+    public static final double WSP_BASE_LR = 1e-3;
+    public static final double DEFAULT_MASK_RATIO = 0.75;
+
+    /** Largest model dimensions accepted (a typo should not allocate a terabyte). */
+    private static final int MAX_IMAGE_SIZE = 1024;
+    private static final int MAX_WIDTH = 8192;
+    private static final int MAX_DEPTH = 128;
+
+    /** A spec that can run: defaults filled in, the model config resolved. */
+    public record Accepted(JobSpec spec, VitConfig model, Vocabulary vocabulary, CheckpointCatalog.Entry initFrom) {}
+
+    private final TrainerConfig config;
+    private final VocabularyStore vocabularies;
+    private final CheckpointCatalog checkpoints;
+    private final TensorEngine engine;
+
+    JobSpecs(TrainerConfig config, VocabularyStore vocabularies, CheckpointCatalog checkpoints, TensorEngine engine) {
+        this.config = config;
+        this.vocabularies = vocabularies;
+        this.checkpoints = checkpoints;
+        this.engine = engine;
+    }
+
+    /** @throws InvalidSpecException listing every problem */
+    public Accepted accept(JobSpec spec) {
+        List<String> p = new ArrayList<>();
+        JobSpec.Builder b = spec.toBuilder();
+        boolean mae = spec.getStage() == Stage.STAGE_MAE;
+        boolean wsp = spec.getStage() == Stage.STAGE_WSP;
+        if (!mae && !wsp) {
+            p.add("stage must be STAGE_MAE or STAGE_WSP");
+        }
+
+        CheckpointCatalog.Entry init = null;
+        if (!spec.getInitFrom().isEmpty()) {
+            try {
+                init = checkpoints.resolve(spec.getInitFrom());
+            } catch (IllegalArgumentException | IOException e) {
+                p.add("init_from: " + e.getMessage());
+            }
+        }
+
+        VitConfig model = null;
+        if (spec.hasModel()) {
+            try {
+                model = ModelConfigs.toVit(spec.getModel());
+            } catch (IllegalArgumentException e) {
+                p.add("model." + e.getMessage());
+            }
+        } else if (!spec.getPreset().isEmpty()) {
+            try {
+                model = VitConfig.preset(spec.getPreset());
+            } catch (IllegalArgumentException e) {
+                p.add("preset: " + e.getMessage());
+            }
+        } else if (init != null) {
+            model = init.manifest().model(); // continue with the checkpoint's architecture
+        } else {
+            p.add("preset or model is required (presets: tiny-28, vit-s/16, vit-b/16, vit-l/16, vit-h/14)");
+        }
+        if (model != null) {
+            List<String> modelProblems = model.problems();
+            modelProblems.forEach(m -> p.add("model: " + m));
+            if (modelProblems.isEmpty()) {
+                if (model.imageSize() > MAX_IMAGE_SIZE) {
+                    p.add("model: image_size must be <= " + MAX_IMAGE_SIZE + ", got " + model.imageSize());
+                }
+                if (model.width() > MAX_WIDTH || model.decoderWidth() > MAX_WIDTH) {
+                    p.add("model: width and decoder_width must be <= " + MAX_WIDTH);
+                }
+                if (model.depth() > MAX_DEPTH || model.decoderDepth() > MAX_DEPTH) {
+                    p.add("model: depth and decoder_depth must be <= " + MAX_DEPTH);
+                }
+                b.setModel(ModelConfigs.toProto(model));
+            }
+            if (init != null && !ModelConfigs.sameEncoder(model, init.manifest().model())) {
+                p.add("init_from " + init.reference() + " has a different encoder (" + describe(init.manifest().model())
+                        + ") than the job's model (" + describe(model) + ")");
+            }
+        }
+
+        Vocabulary vocabulary = null;
+        if (wsp) {
+            if (spec.getVocabularyVersion().isEmpty()) {
+                p.add("vocabulary_version is required for WSP (freeze one with label-service's FreezeVocabulary)");
+            } else {
+                try {
+                    Optional<Vocabulary> v = vocabularies.find(spec.getVocabularyVersion());
+                    if (v.isEmpty()) {
+                        p.add("vocabulary_version " + spec.getVocabularyVersion() + " does not exist (no vocab/"
+                                + spec.getVocabularyVersion() + ".json)");
+                    } else if (v.get().size() < 2) {
+                        p.add("vocabulary " + spec.getVocabularyVersion() + " has " + v.get().size()
+                                + " synsets; a WSP head needs at least 2");
+                    } else {
+                        vocabulary = v.get();
+                    }
+                } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                    p.add("vocabulary_version: " + e.getMessage());
+                }
+            }
+            if (!(spec.getLabelSmoothing() >= 0 && spec.getLabelSmoothing() < 1)) {
+                p.add("label_smoothing must be in [0, 1), got " + spec.getLabelSmoothing());
+            }
+            if (init != null && "WSP".equals(init.manifest().stage()) && vocabulary != null
+                    && !vocabulary.version().equals(init.manifest().vocabularyVersion())) {
+                p.add("init_from " + init.reference() + " is a WSP checkpoint of vocabulary "
+                        + init.manifest().vocabularyVersion() + ", not " + vocabulary.version()
+                        + " (start from an MAE checkpoint to train a new head)");
+            }
+        } else if (mae) {
+            b.clearVocabularyVersion().clearLabelSmoothing();
+            if (init != null && !"MAE".equals(init.manifest().stage())) {
+                p.add("init_from " + init.reference() + " is a " + init.manifest().stage()
+                        + " checkpoint; an MAE job continues only from an MAE checkpoint");
+            }
+            double mask = spec.getMaskRatio() == 0 ? DEFAULT_MASK_RATIO : spec.getMaskRatio();
+            if (!(mask > 0 && mask < 1)) {
+                p.add("mask_ratio must be in (0, 1), got " + spec.getMaskRatio());
+            }
+            b.setMaskRatio(mask);
+        }
+
+        double maxEpochs = config.limits().maxEpochs();
+        if (!(spec.getEpochs() > 0 && spec.getEpochs() <= maxEpochs)) {
+            p.add("epochs must be in (0, " + maxEpochs + "], got " + spec.getEpochs());
+        }
+        int maxBatch = config.limits().maxBatchSize();
+        if (spec.getBatchSize() <= 0 || spec.getBatchSize() > maxBatch) {
+            p.add("batch_size must be in [1, " + maxBatch + "] (maws.trainer.limits.max-batch-size), got " + spec.getBatchSize());
+        }
+        if (!(spec.getBaseLr() >= 0 && spec.getBaseLr() < 1)) {
+            p.add("base_lr must be in [0, 1) (0 = the stage default), got " + spec.getBaseLr());
+        } else if (spec.getBaseLr() == 0) {
+            b.setBaseLr(mae ? MAE_BASE_LR : WSP_BASE_LR);
+        }
+        if (!(spec.getWeightDecay() >= 0 && spec.getWeightDecay() < 10)) {
+            p.add("weight_decay must be in [0, 10), got " + spec.getWeightDecay());
+        }
+        if (!(spec.getWarmupEpochs() >= 0) || spec.getWarmupEpochs() > spec.getEpochs()) {
+            p.add("warmup_epochs must be in [0, epochs], got " + spec.getWarmupEpochs());
+        }
+        if (spec.getCheckpointEverySteps() < 0) {
+            p.add("checkpoint_every_steps must be >= 0 (0 = only at the end), got " + spec.getCheckpointEverySteps());
+        }
+        int maxName = config.limits().maxDisplayNameLength();
+        if (spec.getDisplayName().length() > maxName) {
+            p.add("display_name must be at most " + maxName + " characters, got " + spec.getDisplayName().length());
+        }
+
+        AugmentationConfig a = spec.getAugmentation();
+        if (a.getRandomResizedCrop()) {
+            AugmentationConfig.Builder ab = a.toBuilder();
+            if (a.getMinScale() == 0 && a.getMaxScale() == 0) {
+                ab.setMinScale(0.2).setMaxScale(1.0); // the paper's range
+            }
+            if (!(ab.getMinScale() > 0 && ab.getMinScale() <= ab.getMaxScale() && ab.getMaxScale() <= 1)) {
+                p.add("augmentation: need 0 < min_scale <= max_scale <= 1, got " + a.getMinScale() + " and " + a.getMaxScale());
+            }
+            b.setAugmentation(ab);
+        }
+
+        String device = spec.getDevice().isEmpty() ? config.defaultDevice() : spec.getDevice();
+        try {
+            engine.runtime().devices(device);
+            b.setDevice(device);
+        } catch (IllegalArgumentException e) {
+            p.add(e.getMessage());
+        }
+
+        if (!p.isEmpty()) {
+            throw new InvalidSpecException(p);
+        }
+        return new Accepted(b.build(), model, vocabulary, init);
+    }
+
+    private static String describe(VitConfig c) {
+        return c.imageSize() + "px/" + c.patchSize() + ", " + c.channels() + " ch, width " + c.width() + ", depth "
+                + c.depth() + ", heads " + c.heads();
+    }
+}

@@ -1,0 +1,278 @@
+package dev.maws.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.maws.devstack.DevStackResource;
+import dev.maws.platform.objectstore.ObjectStore;
+import dev.maws.platform.vocabulary.VocabularyStore;
+import dev.maws.proto.v1.AugmentationConfig;
+import dev.maws.proto.v1.CancelJobRequest;
+import dev.maws.proto.v1.CheckpointInfo;
+import dev.maws.proto.v1.GetJobRequest;
+import dev.maws.proto.v1.Job;
+import dev.maws.proto.v1.JobEvent;
+import dev.maws.proto.v1.JobSpec;
+import dev.maws.proto.v1.JobState;
+import dev.maws.proto.v1.ListCheckpointsRequest;
+import dev.maws.proto.v1.ResumeJobRequest;
+import dev.maws.proto.v1.Stage;
+import dev.maws.proto.v1.StartJobRequest;
+import dev.maws.proto.v1.TrainerServiceGrpc;
+import dev.maws.proto.v1.WatchJobRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+
+/** MAE then WSP jobs on the devstack Kafka + S3 with the Fashion-MNIST fixture, over gRPC. */
+@QuarkusTest
+@QuarkusTestResource(DevStackResource.class)
+class TrainingJobsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    ObjectStore store;
+
+    @Inject
+    VocabularyStore vocabularies;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    ManagedChannel channel;
+    TrainerServiceGrpc.TrainerServiceBlockingStub trainer;
+
+    @BeforeEach
+    void connect() {
+        TrainingFixture.write(store, vocabularies, bootstrapServers);
+        channel = ManagedChannelBuilder.forAddress("localhost", RestAssured.port).usePlaintext().build();
+        Metadata auth = new Metadata();
+        auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer test-token");
+        trainer = TrainerServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
+    }
+
+    @AfterEach
+    void disconnect() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    static JobSpec.Builder mae(double epochs) {
+        return JobSpec.newBuilder().setStage(Stage.STAGE_MAE).setModel(TrainingFixture.MODEL).setEpochs(epochs)
+                .setBatchSize(32).setBaseLr(0.02).setWeightDecay(0.05).setWarmupEpochs(0.5).setSeed(7)
+                .setAugmentation(AugmentationConfig.newBuilder().setRandomResizedCrop(true).setHorizontalFlip(true));
+    }
+
+    @Test
+    void maeThenWspFromItBothLearn() throws Exception {
+        Job mae = run(mae(6).setCheckpointEverySteps(10).setDisplayName("fixture MAE").build());
+        assertEquals(JobState.JOB_STATE_SUCCEEDED, mae.getState(), mae.getError());
+        // 192 good images + 4 records to skip = 196 records per epoch, batches of 32 -> floor(6 * 196 / 32)
+        assertEquals(36, mae.getTotalSteps());
+        assertEquals(36, mae.getStep());
+        assertEquals(mae.getId() + "/step-36", mae.getLastCheckpoint());
+        assertEquals("cpu()", mae.getDevice());
+        List<Double> maeLoss = losses(mae.getId());
+        assertEquals(36, maeLoss.size(), "one metrics line per step");
+        assertFalls(maeLoss, 0.85, "MAE");
+
+        List<CheckpointInfo> checkpoints = trainer.listCheckpoints(
+                ListCheckpointsRequest.newBuilder().setJobId(mae.getId()).build()).getCheckpointsList();
+        assertEquals(List.of(10L, 20L, 30L, 36L), checkpoints.stream().map(CheckpointInfo::getStep).toList());
+        assertEquals("MAE", checkpoints.get(3).getStage());
+        assertEquals(maeLoss.get(35), checkpoints.get(3).getMetricsOrThrow("loss"), 1e-6);
+
+        JsonNode counters = JSON.readTree(store.get("checkpoints/" + mae.getId() + "/step-36/manifest.json"))
+                .at("/data/position/counters");
+        assertTrue(counters.get("badImages").asLong() >= 6, "the missing and the corrupt image, each epoch: " + counters);
+        assertTrue(counters.get("badRecords").asLong() >= 6, "the undecodable record, each epoch: " + counters);
+        assertEquals(36 * 32, counters.get("images").asLong());
+
+        JobSpec wspSpec = JobSpec.newBuilder().setStage(Stage.STAGE_WSP).setInitFrom(mae.getId() + "/latest")
+                .setVocabularyVersion(TrainingFixture.VOCABULARY).setEpochs(4).setBatchSize(32).setBaseLr(0.01)
+                .setWeightDecay(0.05).setLabelSmoothing(0.1).setSeed(11).setCheckpointEverySteps(0).build();
+        Job started = trainer.startJob(StartJobRequest.newBuilder().setSpec(wspSpec).build());
+        assertEquals(TrainingFixture.MODEL, started.getSpec().getModel(), "the model comes from the MAE checkpoint");
+        List<JobEvent> events = new ArrayList<>();
+        Iterator<JobEvent> stream = TrainerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES)
+                .watchJob(WatchJobRequest.newBuilder().setId(started.getId()).build());
+        stream.forEachRemaining(events::add);
+        Job wsp = events.get(events.size() - 1).getJob();
+        assertEquals(JobState.JOB_STATE_SUCCEEDED, wsp.getState(), wsp.getError());
+        assertTrue(events.stream().anyMatch(e -> e.getKind().equals("checkpoint")), "a checkpoint event was streamed");
+        assertEquals(List.of(24L), trainer.listCheckpoints(ListCheckpointsRequest.newBuilder().setJobId(wsp.getId()).build())
+                .getCheckpointsList().stream().map(CheckpointInfo::getStep).toList(), "0 = a checkpoint only at the end");
+        assertFalls(losses(wsp.getId()), 0.8, "WSP");
+        JsonNode wspManifest = JSON.readTree(store.get("checkpoints/" + wsp.getId() + "/step-24/manifest.json"));
+        assertEquals(TrainingFixture.VOCABULARY, wspManifest.get("vocabularyVersion").asText());
+        assertEquals(10, wspManifest.get("vocabularySize").asInt());
+        assertTrue(wspManifest.at("/data/position/counters/unlabelled").asLong() >= 4, wspManifest.toString());
+
+        String metrics = RestAssured.get("/q/metrics").asString();
+        assertTrue(metrics.contains("maws_trainer_loss "), "loss gauge exported");
+        assertTrue(metrics.contains("maws_trainer_skipped_records_total{reason=\"unlabelled\"}"), "skip counter exported");
+    }
+
+    @Test
+    void aRunStoppedAnywhereAndResumedEndsLikeAnUninterruptedOne() throws Exception {
+        JobSpec spec = mae(8).setCheckpointEverySteps(5).setSeed(3).build();
+        Job straight = run(spec);
+        assertEquals(JobState.JOB_STATE_SUCCEEDED, straight.getState(), straight.getError());
+
+        Job second = trainer.startJob(StartJobRequest.newBuilder().setSpec(spec).build());
+        Iterator<JobEvent> events = TrainerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES)
+                .watchJob(WatchJobRequest.newBuilder().setId(second.getId()).build());
+        while (events.hasNext()) {
+            if (events.next().getKind().equals("checkpoint")) {
+                trainer.cancelJob(CancelJobRequest.newBuilder().setId(second.getId()).build());
+                break;
+            }
+        }
+        Job stopped = await(second.getId());
+        assertEquals(JobState.JOB_STATE_CANCELLED, stopped.getState(), "stopped before its end: " + stopped);
+        assertTrue(stopped.getStep() < straight.getTotalSteps(), stopped.toString());
+
+        trainer.resumeJob(ResumeJobRequest.newBuilder().setId(second.getId()).build());
+        Job resumed = await(second.getId());
+        assertEquals(JobState.JOB_STATE_SUCCEEDED, resumed.getState(), resumed.getError());
+        assertEquals(straight.getTotalSteps(), resumed.getStep());
+        List<Double> a = losses(straight.getId());
+        List<Double> b = losses(second.getId());
+        assertEquals(a.size(), b.size(), "every step once in the metrics of both");
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i), b.get(i), 1e-5 * Math.abs(a.get(i)), "loss at step " + (i + 1));
+        }
+    }
+
+    @Test
+    void badSpecsAreRefusedWithEveryProblem() {
+        JobSpec bad = JobSpec.newBuilder().setStage(Stage.STAGE_WSP).setPreset("vit-q/3").setEpochs(-1).setBatchSize(0)
+                .setMaskRatio(2).setDevice("tpu").setInitFrom("../etc/latest").build();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> trainer.startJob(StartJobRequest.newBuilder().setSpec(bad).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        String message = e.getStatus().getDescription();
+        for (String expected : new String[] {"init_from: checkpoint reference must be", "preset: unknown model preset \"vit-q/3\"",
+                "vocabulary_version is required for WSP", "epochs must be in (0,", "batch_size must be in [1,",
+                "device must be \"cpu\", \"gpu\" or \"gpu:N\""}) {
+            assertTrue(message.contains(expected), "\"" + expected + "\" in: " + message);
+        }
+
+        JobSpec unknownVocabulary = JobSpec.newBuilder().setStage(Stage.STAGE_WSP).setPreset("tiny-28")
+                .setVocabularyVersion("no-such-vocabulary").setEpochs(1).setBatchSize(8).build();
+        e = assertThrows(StatusRuntimeException.class,
+                () -> trainer.startJob(StartJobRequest.newBuilder().setSpec(unknownVocabulary).build()));
+        assertTrue(e.getStatus().getDescription().contains("vocabulary_version no-such-vocabulary does not exist"),
+                e.getStatus().getDescription());
+
+        TrainerServiceGrpc.TrainerServiceBlockingStub anonymous = TrainerServiceGrpc.newBlockingStub(channel);
+        e = assertThrows(StatusRuntimeException.class,
+                () -> anonymous.startJob(StartJobRequest.newBuilder().setSpec(mae(1)).build()));
+        assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class,
+                () -> trainer.getJob(GetJobRequest.newBuilder().setId("mae-20000101000000-00000000").build()));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> trainer.getJob(GetJobRequest.newBuilder().setId("../x").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    }
+
+    @Test
+    void restMirrorsGrpc() {
+        String problems = RestAssured.given().header("Authorization", "Bearer test-token").contentType("application/json")
+                .body("{\"stage\":\"STAGE_MAE\",\"preset\":\"tiny-28\",\"epochs\":0,\"batchSize\":-4}")
+                .post("/v1/jobs").then().statusCode(400).extract().asString();
+        assertTrue(problems.contains("\"problems\":[\"epochs must be in (0, "), problems);
+        assertTrue(problems.contains("batch_size must be in [1, 65536]"), problems);
+        RestAssured.given().header("Authorization", "Bearer test-token").contentType("application/json").body("{\"stage\": 7x}")
+                .post("/v1/jobs").then().statusCode(400);
+        RestAssured.given().contentType("application/json").body("{}").post("/v1/jobs").then().statusCode(401);
+        RestAssured.given().header("Authorization", "Bearer wrong").post("/v1/jobs/mae-1/cancel").then().statusCode(401);
+        RestAssured.get("/v1/jobs/mae-20000101000000-00000000").then().statusCode(404);
+        RestAssured.get("/v1/jobs?state=sleeping").then().statusCode(400);
+
+        String created = RestAssured.given().header("Authorization", "Bearer test-token").contentType("application/json")
+                .body("{\"stage\":\"STAGE_MAE\",\"model\":" + json(TrainingFixture.MODEL)
+                        + ",\"epochs\":0.5,\"batchSize\":32,\"seed\":\"5\",\"displayName\":\"rest\"}")
+                .post("/v1/jobs").then().statusCode(201).extract().asString();
+        String id = created.replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
+        // the stream ends when the job does; its last event is the final state
+        String events = RestAssured.given().accept("text/event-stream").get("/v1/jobs/" + id + "/events").then()
+                .statusCode(200).extract().asString();
+        assertTrue(events.contains("\"state\":\"JOB_STATE_SUCCEEDED\""), events);
+        String listed = RestAssured.get("/v1/jobs?state=succeeded").then().statusCode(200).extract().asString();
+        assertTrue(listed.contains(id), listed);
+        String checkpoints = RestAssured.get("/v1/jobs/" + id + "/checkpoints").then().statusCode(200).extract().asString();
+        assertTrue(checkpoints.contains("\"reference\":\"" + id + "/step-3\""), checkpoints);
+        RestAssured.given().header("Authorization", "Bearer test-token").post("/v1/jobs/" + id + "/cancel").then()
+                .statusCode(409);
+    }
+
+    private Job run(JobSpec spec) throws InterruptedException {
+        return await(trainer.startJob(StartJobRequest.newBuilder().setSpec(spec).build()).getId());
+    }
+
+    private Job await(String id) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            Job job = trainer.getJob(GetJobRequest.newBuilder().setId(id).build());
+            if (job.getState() != JobState.JOB_STATE_QUEUED && job.getState() != JobState.JOB_STATE_RUNNING) {
+                return job;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("job " + id + " did not end in 5 minutes");
+    }
+
+    /** The loss of every step from the job's metrics lines, in step order. */
+    private List<Double> losses(String job) throws Exception {
+        List<Double> losses = new ArrayList<>();
+        for (String key : store.list("checkpoints/" + job + "/metrics/")) {
+            for (String line : new String(store.get(key), StandardCharsets.UTF_8).split("\n")) {
+                JsonNode n = JSON.readTree(line);
+                assertEquals(losses.size() + 1, n.get("step").asLong(), "steps in order without gaps or repeats");
+                losses.add(n.get("loss").asDouble());
+            }
+        }
+        return losses;
+    }
+
+    private static void assertFalls(List<Double> losses, double ratio, String what) {
+        double first = losses.subList(0, 3).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        int n = losses.size();
+        double last = losses.subList(n - 3, n).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        assertFalse(Double.isNaN(last), what + " loss is NaN");
+        assertTrue(last < ratio * first, what + " loss fell from " + first + " to " + last + ", not below " + ratio
+                + " of the start: " + losses);
+    }
+
+    private static String json(com.google.protobuf.Message m) {
+        try {
+            return com.google.protobuf.util.JsonFormat.printer().print(m);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
