@@ -177,8 +177,9 @@ final class TrainingRun {
                 boolean last = step == plan.totalSteps();
                 int every = spec.getCheckpointEverySteps();
                 if (last || (every > 0 && step % every == 0)) {
-                    String ref = saveCheckpoint(dp.parameters(0), optimizer, stage, step, position, plan, result, lr);
+                    // metrics first: a kill between the two redoes these steps and rewrites the same object
                     writeMetrics(firstUnsavedStep, step, metricLines);
+                    String ref = saveCheckpoint(dp.parameters(0), optimizer, stage, step, position, plan, result, lr);
                     metricLines.setLength(0);
                     firstUnsavedStep = step + 1;
                     job = job.toBuilder().setLastCheckpoint(ref).build();
