@@ -17,7 +17,8 @@ public final class BenchMain {
     static final Map<String, Benchmark> BENCHMARKS = new TreeMap<>(Map.of(
             "devstack", new DevStackBenchmark(),
             "model", new ModelBenchmark(),
-            "label", new LabelBenchmark()));
+            "label", new LabelBenchmark(),
+            "trainer", new TrainerBenchmark()));
 
     private BenchMain() {}
 

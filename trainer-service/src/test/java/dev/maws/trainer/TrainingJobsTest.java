@@ -116,6 +116,7 @@ class TrainingJobsTest {
                 .setWeightDecay(0.05).setLabelSmoothing(0.1).setSeed(11).setCheckpointEverySteps(0).build();
         Job started = trainer.startJob(StartJobRequest.newBuilder().setSpec(wspSpec).build());
         assertEquals(TrainingFixture.MODEL, started.getSpec().getModel(), "the model comes from the MAE checkpoint");
+        assertEquals(mae.getId() + "/step-36", started.getSpec().getInitFrom(), "latest is pinned when the job is accepted");
         List<JobEvent> events = new ArrayList<>();
         Iterator<JobEvent> stream = TrainerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES)
                 .watchJob(WatchJobRequest.newBuilder().setId(started.getId()).build());

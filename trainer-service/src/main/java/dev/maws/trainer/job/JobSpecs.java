@@ -66,6 +66,7 @@ public class JobSpecs {
         if (!spec.getInitFrom().isEmpty()) {
             try {
                 init = checkpoints.resolve(spec.getInitFrom());
+                b.setInitFrom(init.reference()); // "{job}/latest" pinned to the step it means now
             } catch (IllegalArgumentException | IOException e) {
                 p.add("init_from: " + e.getMessage());
             }
