@@ -31,4 +31,21 @@ public interface LabelConfig {
     /** Longer hashtags are ignored (never a real word, and costly to segment). */
     @WithDefault("100")
     int maxTagLength();
+
+    Vocab vocabulary();
+
+    /** Frozen vocabularies ({@code FreezeVocabulary}). */
+    interface Vocab {
+        /** The topic whose images are counted. */
+        @WithDefault("labeled-images")
+        String topic();
+
+        /** Largest vocabulary that can be frozen (and the size when max_size is 0). */
+        @WithDefault("100000")
+        int maxSize();
+
+        /** Longest a freeze may spend reading the topic. */
+        @WithDefault("5m")
+        java.time.Duration scanTimeout();
+    }
 }

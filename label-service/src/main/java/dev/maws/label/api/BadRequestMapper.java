@@ -7,11 +7,29 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Invalid input from a client is a 400 whose body says what to fix. */
+import dev.maws.label.vocab.VocabularyCatalog;
+import dev.maws.label.vocab.VocabularyFreezer;
+
+/**
+ * Client errors of every resource: invalid input is a 400 whose body says what to fix; an unknown
+ * vocabulary a 404; a freeze with nothing to freeze a 409.
+ */
 public class BadRequestMapper {
     @ServerExceptionMapper
     public Response invalid(IllegalArgumentException e) {
         return Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("error", e.getMessage())).build();
+    }
+
+    @ServerExceptionMapper
+    public Response unknownVocabulary(VocabularyCatalog.NoSuchVocabularyException e) {
+        return Response.status(Response.Status.NOT_FOUND).type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("error", e.getMessage())).build();
+    }
+
+    @ServerExceptionMapper
+    public Response nothingToFreeze(VocabularyFreezer.NothingToFreezeException e) {
+        return Response.status(Response.Status.CONFLICT).type(MediaType.APPLICATION_JSON)
                 .entity(Map.of("error", e.getMessage())).build();
     }
 }

@@ -11,6 +11,8 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import dev.maws.label.Labeler;
+import dev.maws.label.vocab.VocabularyCatalog;
+import dev.maws.platform.vocabulary.Vocabulary;
 import io.smallrye.common.annotation.Blocking;
 
 /** REST: {@code POST /v1/resolve} {"terms": ["T-shirt/top", …]} -> synsets per term, in input order. */
@@ -18,16 +20,19 @@ import io.smallrye.common.annotation.Blocking;
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
 public class ResolveResource {
-    public record ResolveRequest(List<String> terms) {}
+    /** {@code vocabularyVersion}: when set, only synsets of that frozen vocabulary count. */
+    public record ResolveRequest(List<String> terms, String vocabularyVersion) {}
 
     public record ResolveResponse(List<Labeler.Resolution> terms) {}
 
     private final Labeler labeler;
     private final CaptionLimits limits;
+    private final VocabularyCatalog vocabularies;
 
-    ResolveResource(Labeler labeler, CaptionLimits limits) {
+    ResolveResource(Labeler labeler, CaptionLimits limits, VocabularyCatalog vocabularies) {
         this.labeler = labeler;
         this.limits = limits;
+        this.vocabularies = vocabularies;
     }
 
     @POST
@@ -36,6 +41,11 @@ public class ResolveResource {
     public ResolveResponse resolve(ResolveRequest request) {
         List<String> terms = request == null ? null : request.terms();
         limits.checkTerms(terms);
-        return new ResolveResponse(terms.stream().map(labeler::resolve).toList());
+        String version = request.vocabularyVersion();
+        if (version == null || version.isEmpty()) {
+            return new ResolveResponse(terms.stream().map(labeler::resolve).toList());
+        }
+        Vocabulary within = vocabularies.get(version);
+        return new ResolveResponse(terms.stream().map(t -> VocabularyCatalog.restrict(labeler.resolve(t), within)).toList());
     }
 }

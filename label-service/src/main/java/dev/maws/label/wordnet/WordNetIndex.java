@@ -38,7 +38,7 @@ public final class WordNetIndex {
     private final Map<String, Boolean> otherWords = new HashMap<>(); // adjectives, verbs, adverbs
     private final Map<Integer, int[]> hypernyms = new HashMap<>(); // offset -> hypernym offsets (incl. instance)
     private final Map<Integer, Boolean> instance = new HashMap<>();
-    private final Map<Integer, String> firstLemma = new HashMap<>();
+    private final Map<Integer, List<String>> lemmasOf = new HashMap<>();
     private final Map<Integer, String> gloss = new HashMap<>();
     private final Map<Integer, Integer> depth = new HashMap<>();
     private final int maxSpellingLength;
@@ -76,7 +76,8 @@ public final class WordNetIndex {
             }
             hypernyms.put(offset, up.stream().mapToInt(Integer::intValue).toArray());
             instance.put(offset, isInstance);
-            firstLemma.put(offset, s.getWords().get(0).getLemma().toLowerCase(Locale.ROOT).replace(' ', '_'));
+            lemmasOf.put(offset, s.getWords().stream().map(w -> w.getLemma().toLowerCase(Locale.ROOT).replace(' ', '_'))
+                    .distinct().toList());
             gloss.put(offset, s.getGloss());
         }
         int longest = 0;
@@ -164,7 +165,13 @@ public final class WordNetIndex {
     }
 
     public String firstLemma(int offset) {
-        return firstLemma.get(offset);
+        List<String> l = lemmasOf.get(offset);
+        return l == null ? null : l.get(0);
+    }
+
+    /** Every lemma of a synset in WordNet's order (the most familiar first); empty for an unknown offset. */
+    public List<String> lemmas(int offset) {
+        return lemmasOf.getOrDefault(offset, List.of());
     }
 
     public String gloss(int offset) {

@@ -1,0 +1,97 @@
+package dev.maws.label.vocab;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.inject.Singleton;
+
+import dev.maws.label.Labeler;
+import dev.maws.platform.objectstore.ObjectStore;
+import dev.maws.platform.vocabulary.Vocabulary;
+import dev.maws.platform.vocabulary.VocabularyStore;
+
+/**
+ * The frozen vocabularies: freeze, get, list. Versions are immutable, so each one read is kept in
+ * memory (ResolveTerms filters by a version on every call).
+ */
+@Singleton
+public class VocabularyCatalog {
+    private static final String PREFIX = "vocab/";
+
+    private final VocabularyFreezer freezer;
+    private final VocabularyStore vocabularies;
+    private final ObjectStore store;
+    private final Map<String, Vocabulary> cache = new ConcurrentHashMap<>();
+
+    VocabularyCatalog(VocabularyFreezer freezer, VocabularyStore vocabularies, ObjectStore store) {
+        this.freezer = freezer;
+        this.vocabularies = vocabularies;
+        this.store = store;
+    }
+
+    public Vocabulary freeze(long minCount, int maxSize) {
+        Vocabulary v = freezer.freeze(minCount, maxSize);
+        cache.put(v.version(), v);
+        return v;
+    }
+
+    /**
+     * @throws IllegalArgumentException for a malformed version
+     * @throws NoSuchVocabularyException when there is no such version
+     */
+    public Vocabulary get(String version) {
+        Vocabulary.key(version);
+        Vocabulary cached = cache.get(version);
+        if (cached != null) {
+            return cached;
+        }
+        Vocabulary v = vocabularies.find(version).orElseThrow(() -> new NoSuchVocabularyException(version));
+        cache.put(version, v);
+        return v;
+    }
+
+    /** Every version, newest first, without entries. */
+    public List<Vocabulary> list() {
+        List<Vocabulary> out = new ArrayList<>();
+        for (String key : store.list(PREFIX)) {
+            if (key.endsWith(".json") && key.indexOf('/', PREFIX.length()) < 0) {
+                String version = key.substring(PREFIX.length(), key.length() - ".json".length());
+                if (Vocabulary.VERSION.matcher(version).matches()) {
+                    Vocabulary v = get(version);
+                    out.add(new Vocabulary(v.version(), v.createdAt(), v.rule(), v.size(), List.of()));
+                }
+            }
+        }
+        out.sort(Comparator.comparing((Vocabulary v) -> v.createdAt() == null ? "" : v.createdAt())
+                .thenComparing(Vocabulary::version).reversed());
+        return out;
+    }
+
+    /**
+     * A resolution restricted to the synsets of a vocabulary; a term left with none says which of
+     * its synsets the vocabulary lacks.
+     */
+    public static Labeler.Resolution restrict(Labeler.Resolution r, Vocabulary vocabulary) {
+        if (r.synsets().isEmpty()) {
+            return r;
+        }
+        java.util.Set<String> in = vocabulary.indexBySynset().keySet();
+        List<Labeler.Label> kept = r.synsets().stream().filter(l -> in.contains(l.synset())).toList();
+        if (!kept.isEmpty()) {
+            return new Labeler.Resolution(r.term(), kept, "");
+        }
+        return new Labeler.Resolution(r.term(), List.of(), "none of its synsets ("
+                + String.join(", ", r.synsets().stream().map(l -> l.synset() + " " + l.lemma()).toList())
+                + ") is in vocabulary " + vocabulary.version());
+    }
+
+    /** No vocabulary of that version. */
+    public static final class NoSuchVocabularyException extends RuntimeException {
+        public NoSuchVocabularyException(String version) {
+            super("no vocabulary " + version + " (ListVocabularies shows the frozen versions)");
+        }
+    }
+}
