@@ -33,7 +33,7 @@ import dev.maws.proto.v1.JobSpec;
 import dev.maws.proto.v1.JobState;
 import dev.maws.proto.v1.ListCheckpointsResponse;
 import dev.maws.proto.v1.ListJobsResponse;
-import dev.maws.trainer.checkpoint.CheckpointCatalog;
+import dev.maws.platform.checkpoint.CheckpointCatalog;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 

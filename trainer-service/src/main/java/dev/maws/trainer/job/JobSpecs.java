@@ -16,7 +16,7 @@ import dev.maws.proto.v1.AugmentationConfig;
 import dev.maws.proto.v1.JobSpec;
 import dev.maws.proto.v1.Stage;
 import dev.maws.trainer.TrainerConfig;
-import dev.maws.trainer.checkpoint.CheckpointCatalog;
+import dev.maws.platform.checkpoint.CheckpointCatalog;
 
 /**
  * Checks a {@link JobSpec} up front and fills in its defaults: every problem is collected, so a

@@ -15,7 +15,7 @@ import com.google.protobuf.util.JsonFormat;
 
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.proto.v1.Job;
-import dev.maws.trainer.checkpoint.CheckpointCatalog;
+import dev.maws.platform.checkpoint.CheckpointCatalog;
 
 /**
  * Job state in the platform bucket, {@code jobs/{id}.json} (the proto3 JSON of {@link Job}), so a

@@ -19,7 +19,7 @@ import dev.maws.proto.v1.MutinyTrainerServiceGrpc;
 import dev.maws.proto.v1.ResumeJobRequest;
 import dev.maws.proto.v1.StartJobRequest;
 import dev.maws.proto.v1.WatchJobRequest;
-import dev.maws.trainer.checkpoint.CheckpointCatalog;
+import dev.maws.platform.checkpoint.CheckpointCatalog;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;

@@ -35,7 +35,7 @@ import dev.maws.proto.v1.Job;
 import dev.maws.proto.v1.JobState;
 import dev.maws.proto.v1.JobSpec;
 import dev.maws.proto.v1.Stage;
-import dev.maws.trainer.checkpoint.CheckpointCatalog;
+import dev.maws.platform.checkpoint.CheckpointCatalog;
 import dev.maws.trainer.data.Batch;
 import dev.maws.trainer.data.BatchPipeline;
 import dev.maws.trainer.data.DataPosition;

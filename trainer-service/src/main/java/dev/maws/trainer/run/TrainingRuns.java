@@ -15,7 +15,7 @@ import dev.maws.proto.v1.AugmentationConfig;
 import dev.maws.proto.v1.Job;
 import dev.maws.proto.v1.JobSpec;
 import dev.maws.trainer.TrainerConfig;
-import dev.maws.trainer.checkpoint.CheckpointCatalog;
+import dev.maws.platform.checkpoint.CheckpointCatalog;
 import dev.maws.trainer.data.Augmentation;
 import dev.maws.trainer.data.BatchPipeline;
 import dev.maws.trainer.data.ImageSource;

@@ -1,4 +1,4 @@
-package dev.maws.trainer.checkpoint;
+package dev.maws.platform.checkpoint;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -12,7 +12,6 @@ import jakarta.inject.Singleton;
 
 import dev.maws.model.checkpoint.Checkpoint;
 import dev.maws.model.checkpoint.CheckpointManifest;
-import dev.maws.platform.checkpoint.S3CheckpointFiles;
 import dev.maws.platform.objectstore.ObjectStore;
 
 /**
@@ -84,27 +83,42 @@ public class CheckpointCatalog {
     /**
      * A reference "{job}/step-{n}" or "{job}/latest" to a complete checkpoint.
      *
-     * @throws IllegalArgumentException when the reference is malformed or names no complete checkpoint
+     * @throws IllegalArgumentException when the reference is malformed
+     * @throws NoSuchCheckpointException when it names no complete checkpoint
      */
     public Entry resolve(String reference) throws IOException {
-        Matcher m = S3CheckpointFiles.REFERENCE.matcher(reference == null ? "" : reference);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("checkpoint reference must be \"{job}/step-{n}\" or \"{job}/latest\", got \""
-                    + (reference == null ? "" : reference.length() > 80 ? reference.substring(0, 80) + "..." : reference) + "\"");
-        }
+        checkReference(reference);
+        Matcher m = S3CheckpointFiles.REFERENCE.matcher(reference);
+        m.matches();
         String job = m.group(1);
         if (m.group(3) == null) {
-            return latest(job).orElseThrow(() -> new IllegalArgumentException("job " + job + " has no complete checkpoint"));
+            return latest(job).orElseThrow(() -> new NoSuchCheckpointException("job " + job + " has no complete checkpoint"));
         }
         long step = Long.parseLong(m.group(3));
         S3CheckpointFiles files = files(job, step);
         if (!files.exists(Checkpoint.MANIFEST)) {
-            throw new IllegalArgumentException("no complete checkpoint " + reference);
+            throw new NoSuchCheckpointException("no complete checkpoint " + reference);
         }
         return new Entry(job, step, Checkpoint.readManifest(files));
     }
 
+    /** @throws IllegalArgumentException when the reference is not "{job}/step-{n}" or "{job}/latest" */
+    public void checkReference(String reference) {
+        if (reference == null || !S3CheckpointFiles.REFERENCE.matcher(reference).matches()) {
+            throw new IllegalArgumentException("checkpoint reference must be \"{job}/step-{n}\" or \"{job}/latest\", got \""
+                    + (reference == null ? "" : reference.length() > 80 ? reference.substring(0, 80) + "..." : reference)
+                    + "\"");
+        }
+    }
+
     public S3CheckpointFiles files(String job, long step) {
         return new S3CheckpointFiles(store, job, step);
+    }
+
+    /** A well-formed reference to a checkpoint that does not exist (or is incomplete). */
+    public static final class NoSuchCheckpointException extends IllegalArgumentException {
+        public NoSuchCheckpointException(String message) {
+            super(message);
+        }
     }
 }

@@ -1,0 +1,38 @@
+package dev.maws.inference;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** {@code maws.inference.*}: every property is listed with its default in the service README. */
+@ConfigMapping(prefix = "maws.inference")
+public interface InferenceConfig {
+    /** Checkpoint served when a request names none ("{job}/step-{n}" or "{job}/latest"); readiness waits for it. */
+    Optional<String> defaultModel();
+
+    /** Checkpoints held in memory; loading one more evicts the least recently used. */
+    @WithDefault("2")
+    int maxLoadedModels();
+
+    /** How long "{job}/latest" keeps meaning the same step before S3 is asked again (hot switch). */
+    @WithDefault("10s")
+    Duration latestRefresh();
+
+    /** Images in one request. */
+    @WithDefault("64")
+    int maxImagesPerRequest();
+
+    /** Encoded bytes of one image. */
+    @WithDefault("10485760")
+    int maxImageBytes();
+
+    /** Pixels (width x height) of one image, checked before decoding. */
+    @WithDefault("40000000")
+    long maxImagePixels();
+
+    /** Requests waiting for the inference thread; more answer RESOURCE_EXHAUSTED / 429 at once. */
+    @WithDefault("256")
+    int maxQueuedRequests();
+}

@@ -1,0 +1,92 @@
+package dev.maws.inference.api;
+
+import java.util.List;
+
+import jakarta.inject.Singleton;
+
+import dev.maws.inference.InferenceConfig;
+import dev.maws.inference.models.ModelRegistry;
+import dev.maws.model.vit.VitConfig;
+import dev.maws.platform.image.DecodedImage;
+import dev.maws.platform.image.ImageDecoder;
+import dev.maws.platform.image.Pixels;
+import dev.maws.platform.objectstore.ObjectStore;
+import dev.maws.proto.v1.Image;
+
+/**
+ * Request images -> the model's input: bytes or an object of the platform bucket, decoded (PNG or
+ * JPEG, size checked before decoding), converted to the model's channels, resized to its input side
+ * and normalised as in training. Every problem names the image ("images[3]: ...").
+ */
+@Singleton
+public class ImageInputs {
+    private final InferenceConfig config;
+    private final ObjectStore store;
+    private final ImageDecoder decoder;
+
+    ImageInputs(InferenceConfig config, ObjectStore store) {
+        this.config = config;
+        this.store = store;
+        this.decoder = new ImageDecoder(config.maxImagePixels());
+    }
+
+    /** Checks the count; the pixels come from {@link #pixels}. */
+    public void checkCount(List<Image> images) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("images is empty: send at least one image (data or uri)");
+        }
+        if (images.size() > config.maxImagesPerRequest()) {
+            throw new IllegalArgumentException(images.size() + " images; at most maws.inference.max-images-per-request="
+                    + config.maxImagesPerRequest() + " per request");
+        }
+    }
+
+    /** n x (C, S, S) floats for the model. */
+    public float[] pixels(List<Image> images, ModelRegistry.Loaded model) {
+        checkCount(images);
+        VitConfig c = model.model().config();
+        int per = c.channels() * c.imageSize() * c.imageSize();
+        float[] out = new float[images.size() * per];
+        for (int i = 0; i < images.size(); i++) {
+            try {
+                DecodedImage img = decoder.decode(bytes(images.get(i)), c.channels());
+                Pixels.resize(img, c.imageSize(), model.normalization(), out, i * per);
+            } catch (ImageDecoder.BadImageException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("images[" + i + "]: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private byte[] bytes(Image image) throws ImageDecoder.BadImageException {
+        switch (image.getSourceCase()) {
+            case DATA -> {
+                if (image.getData().size() > config.maxImageBytes()) {
+                    throw new IllegalArgumentException(image.getData().size() + " bytes; at most maws.inference.max-image-bytes="
+                            + config.maxImageBytes());
+                }
+                return image.getData().toByteArray();
+            }
+            case URI -> {
+                String uri = image.getUri();
+                String key = uri;
+                if (uri.startsWith("s3://")) {
+                    String rest = uri.substring(5);
+                    int slash = rest.indexOf('/');
+                    if (slash < 0 || !rest.substring(0, slash).equals(store.bucket())) {
+                        throw new IllegalArgumentException("uri " + uri + " is not in the platform bucket " + store.bucket());
+                    }
+                    key = rest.substring(slash + 1);
+                }
+                ObjectStore.checkKey(key);
+                byte[] bytes = store.find(key).orElseThrow(() -> new IllegalArgumentException("no object " + uri));
+                if (bytes.length > config.maxImageBytes()) {
+                    throw new IllegalArgumentException(uri + " is " + bytes.length + " bytes; at most "
+                            + "maws.inference.max-image-bytes=" + config.maxImageBytes());
+                }
+                return bytes;
+            }
+            default -> throw new IllegalArgumentException("an image needs data (PNG/JPEG bytes) or uri");
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.maws.inference.api;
+
+import dev.maws.inference.models.ModelRegistry;
+import dev.maws.platform.checkpoint.CheckpointCatalog;
+import dev.maws.proto.v1.ClassifyRequest;
+import dev.maws.proto.v1.ClassifyResponse;
+import dev.maws.proto.v1.EmbedRequest;
+import dev.maws.proto.v1.EmbedResponse;
+import dev.maws.proto.v1.ListModelsRequest;
+import dev.maws.proto.v1.ListModelsResponse;
+import dev.maws.proto.v1.LoadModelRequest;
+import dev.maws.proto.v1.ModelInfo;
+import dev.maws.proto.v1.MutinyInferenceServiceGrpc;
+import dev.maws.proto.v1.UnloadModelRequest;
+import io.grpc.Status;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * gRPC {@code InferenceService}: Embed, Classify and model management. ZeroShot and the evaluation
+ * calls answer UNIMPLEMENTED (the inference-service issue is not finished). Errors: INVALID_ARGUMENT
+ * (bad images, reference, sizes; the message names what), NOT_FOUND (no such checkpoint),
+ * RESOURCE_EXHAUSTED (inference queue full).
+ */
+@GrpcService
+public class InferenceGrpcService extends MutinyInferenceServiceGrpc.InferenceServiceImplBase {
+    private final Inference inference;
+    private final ModelRegistry models;
+
+    InferenceGrpcService(Inference inference, ModelRegistry models) {
+        this.inference = inference;
+        this.models = models;
+    }
+
+    @Override
+    @Blocking
+    public Uni<EmbedResponse> embed(EmbedRequest request) {
+        return call(() -> inference.embed(request));
+    }
+
+    @Override
+    @Blocking
+    public Uni<ClassifyResponse> classify(ClassifyRequest request) {
+        return call(() -> inference.classify(request));
+    }
+
+    @Override
+    @Blocking
+    public Uni<ListModelsResponse> listModels(ListModelsRequest request) {
+        return call(() -> {
+            ListModelsResponse.Builder out = ListModelsResponse.newBuilder();
+            models.list().forEach(m -> out.addModels(Inference.info(m, "loaded")));
+            return out.build();
+        });
+    }
+
+    @Override
+    @Blocking
+    public Uni<ModelInfo> loadModel(LoadModelRequest request) {
+        return call(() -> Inference.info(models.load(require(request.getModel())), "loaded"));
+    }
+
+    @Override
+    @Blocking
+    public Uni<ModelInfo> unloadModel(UnloadModelRequest request) {
+        return call(() -> {
+            String ref = require(request.getModel());
+            if (!models.unload(ref)) {
+                throw new NotLoadedException("model " + ref + " is not loaded");
+            }
+            return ModelInfo.newBuilder().setReference(ref).setState("unloaded").build();
+        });
+    }
+
+    private static String require(String model) {
+        if (model.isEmpty()) {
+            throw new IllegalArgumentException("model is required (\"{job}/step-{n}\" or \"{job}/latest\")");
+        }
+        return model;
+    }
+
+    /** A call of the inference layer. */
+    interface Call<T> {
+        T get() throws Exception;
+    }
+
+    static <T> Uni<T> call(Call<T> call) {
+        try {
+            return Uni.createFrom().item(call.get());
+        } catch (Exception e) {
+            return Uni.createFrom().failure(status(e).withDescription(e.getMessage()).asRuntimeException());
+        }
+    }
+
+    static Status status(Exception e) {
+        if (e instanceof ModelRegistry.OverloadedException) {
+            return Status.RESOURCE_EXHAUSTED;
+        }
+        if (e instanceof NotLoadedException || e instanceof CheckpointCatalog.NoSuchCheckpointException) {
+            return Status.NOT_FOUND;
+        }
+        if (e instanceof IllegalArgumentException) {
+            return Status.INVALID_ARGUMENT;
+        }
+        return Status.INTERNAL;
+    }
+
+    /** Unload of a model that is not loaded. */
+    static final class NotLoadedException extends RuntimeException {
+        NotLoadedException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+package dev.maws.inference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.ByteString;
+
+import ai.djl.ndarray.NDManager;
+import dev.maws.devstack.DevStackResource;
+import dev.maws.devstack.fashion.FashionMnist;
+import dev.maws.inference.models.ModelRegistry;
+import dev.maws.model.checkpoint.Checkpoint;
+import dev.maws.model.checkpoint.CheckpointManifest;
+import dev.maws.model.mae.MaskedAutoencoder;
+import dev.maws.model.nn.Parameters;
+import dev.maws.model.vit.VitConfig;
+import dev.maws.model.wsp.WspClassifier;
+import dev.maws.platform.checkpoint.S3CheckpointFiles;
+import dev.maws.platform.objectstore.ObjectStore;
+import dev.maws.platform.vocabulary.Vocabulary;
+import dev.maws.platform.vocabulary.VocabularyStore;
+import dev.maws.proto.v1.ClassifyRequest;
+import dev.maws.proto.v1.Classification;
+import dev.maws.proto.v1.EmbedRequest;
+import dev.maws.proto.v1.EmbedResponse;
+import dev.maws.proto.v1.Image;
+import dev.maws.proto.v1.InferenceServiceGrpc;
+import dev.maws.proto.v1.ListModelsRequest;
+import dev.maws.proto.v1.Pooling;
+import dev.maws.proto.v1.ScoredSynset;
+import dev.maws.proto.v1.UnloadModelRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+
+/** Embed, Classify and model management on checkpoints written by the model library to the devstack S3. */
+@QuarkusTest
+@QuarkusTestResource(DevStackResource.class)
+class InferenceTest {
+    static final VitConfig MODEL = new VitConfig("test", 28, 7, 1, 32, 2, 2, 2.0, 16, 1, 2, VitConfig.Pooling.MEAN);
+    static final String VOCABULARY = "inference-test-v1";
+
+    @Inject
+    ObjectStore store;
+
+    @Inject
+    VocabularyStore vocabularies;
+
+    @Inject
+    ModelRegistry models;
+
+    ManagedChannel channel;
+    InferenceServiceGrpc.InferenceServiceBlockingStub grpc;
+    String job;
+    final FashionMnist images = FashionMnist.fixture("t10k");
+
+    @BeforeEach
+    void setUp() throws Exception {
+        channel = ManagedChannelBuilder.forAddress("localhost", RestAssured.port).usePlaintext().build();
+        grpc = InferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        List<Vocabulary.Entry> entries = new ArrayList<>();
+        for (int c = 0; c < 10; c++) {
+            entries.add(new Vocabulary.Entry(FashionMnist.CLASS_SYNSETS.get(c), List.of(FashionMnist.CLASS_HASHTAGS.get(c)), 1));
+        }
+        vocabularies.put(new Vocabulary(VOCABULARY, "2026-11-26T00:00:00Z", "test", 10, entries));
+        job = "wsp-test-" + UUID.randomUUID().toString().substring(0, 8);
+        checkpoint(job, 1, "WSP", 1);
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    private void checkpoint(String id, long step, String stage, long seed) throws Exception {
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, seed)) {
+            if (stage.equals("WSP")) {
+                new WspClassifier(p, MODEL, 10);
+            } else {
+                new MaskedAutoencoder(p, MODEL, true);
+            }
+            Checkpoint.save(new S3CheckpointFiles(store, id, step), p, null, new CheckpointManifest(CheckpointManifest.FORMAT,
+                    stage, MODEL, stage.equals("WSP") ? 10 : 0, stage.equals("WSP") ? VOCABULARY : "", step, 0.1, Map.of(),
+                    Map.of(), null, null));
+        }
+    }
+
+    private Image png(int i) {
+        return Image.newBuilder().setData(ByteString.copyFrom(images.png(i))).build();
+    }
+
+    @Test
+    void embedsBytesAndObjectsAlike() {
+        store.put("images/inference-test/3.png", images.png(3), "image/png");
+        EmbedResponse r = grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(3)).addImages(png(4))
+                .addImages(Image.newBuilder().setUri("images/inference-test/3.png")).setNormalize(true).build());
+        assertEquals(job + "/step-1", r.getModel());
+        assertEquals(3, r.getEmbeddingsCount());
+        float[] a = values(r, 0);
+        assertEquals(32, a.length);
+        assertEquals(1.0, norm(a), 1e-4, "normalised");
+        assertArrayEquals(a, values(r, 2), 1e-6f, "the same image as bytes and as an S3 object");
+        assertNotEquals(a[0], values(r, 1)[0], "different images, different features");
+
+        EmbedResponse cls = grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(3))
+                .setPooling(Pooling.POOLING_CLS).build());
+        assertNotEquals(1.0, norm(values(cls, 0)), 1e-3, "not normalised unless asked");
+    }
+
+    @Test
+    void classifiesIntoTheVocabulary() {
+        List<Classification> results = grpc.classify(ClassifyRequest.newBuilder().setModel(job + "/latest")
+                .addImages(png(0)).addImages(png(1)).setTopK(3).build()).getResultsList();
+        assertEquals(2, results.size());
+        for (Classification c : results) {
+            assertEquals(3, c.getSynsetsCount());
+            float previous = 1;
+            for (ScoredSynset s : c.getSynsetsList()) {
+                assertTrue(s.getProbability() > 0 && s.getProbability() <= previous, c.toString());
+                assertTrue(FashionMnist.CLASS_SYNSETS.contains(s.getSynset()), s.getSynset());
+                assertEquals(FashionMnist.CLASS_HASHTAGS.get(FashionMnist.CLASS_SYNSETS.indexOf(s.getSynset())), s.getLemma());
+                previous = s.getProbability();
+            }
+        }
+        // all ten probabilities of one image sum to 1
+        double sum = grpc.classify(ClassifyRequest.newBuilder().setModel(job + "/step-1").addImages(png(0)).setTopK(10).build())
+                .getResults(0).getSynsetsList().stream().mapToDouble(ScoredSynset::getProbability).sum();
+        assertEquals(1.0, sum, 1e-4);
+    }
+
+    @Test
+    void latestSwitchesToANewerCheckpoint() throws Exception {
+        assertEquals(job + "/step-1", grpc.embed(EmbedRequest.newBuilder().setModel(job + "/latest").addImages(png(0)).build())
+                .getModel());
+        checkpoint(job, 2, "WSP", 2);
+        Thread.sleep(1200); // maws.inference.latest-refresh=1s in tests
+        assertEquals(job + "/step-2", grpc.embed(EmbedRequest.newBuilder().setModel(job + "/latest").addImages(png(0)).build())
+                .getModel());
+        assertTrue(grpc.listModels(ListModelsRequest.getDefaultInstance()).getModelsList().size() <= 2,
+                "at most maws.inference.max-loaded-models=2 in memory");
+    }
+
+    @Test
+    void repeatedCallsLeaveNoTensorsBehind() throws Exception {
+        EmbedRequest request = EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(0)).addImages(png(1))
+                .setNormalize(true).build();
+        grpc.embed(request);
+        int before = models.with(job + "/step-1", m -> m.model().liveArrays());
+        for (int i = 0; i < 100; i++) {
+            grpc.embed(request);
+            grpc.classify(ClassifyRequest.newBuilder().setModel(job + "/step-1").addImages(png(2)).build());
+        }
+        assertEquals(before, (int) models.with(job + "/step-1", m -> m.model().liveArrays()));
+    }
+
+    @Test
+    void badRequestsSayWhatToFix() throws Exception {
+        String mae = "mae-test-" + UUID.randomUUID().toString().substring(0, 8);
+        checkpoint(mae, 5, "MAE", 3);
+        assertEquals(32, grpc.embed(EmbedRequest.newBuilder().setModel(mae + "/latest").addImages(png(0)).build())
+                .getEmbeddings(0).getValuesCount(), "an MAE checkpoint embeds");
+        assertStatus(Status.Code.INVALID_ARGUMENT, "without a classification head",
+                () -> grpc.classify(ClassifyRequest.newBuilder().setModel(mae + "/step-5").addImages(png(0)).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "images[1]: images must be PNG or JPEG, this one is gif",
+                () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(0))
+                        .addImages(Image.newBuilder().setData(ByteString.copyFromUtf8("GIF89a, or rather not"))).build()));
+        byte[] truncated = java.util.Arrays.copyOf(images.png(0), images.png(0).length / 2);
+        assertStatus(Status.Code.INVALID_ARGUMENT, "images[0]: corrupt image",
+                () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1")
+                        .addImages(Image.newBuilder().setData(ByteString.copyFrom(truncated))).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "images is empty",
+                () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").build()));
+        EmbedRequest.Builder nine = EmbedRequest.newBuilder().setModel(job + "/step-1");
+        for (int i = 0; i < 9; i++) {
+            nine.addImages(png(i));
+        }
+        assertStatus(Status.Code.INVALID_ARGUMENT, "maws.inference.max-images-per-request=8", () -> grpc.embed(nine.build()));
+        assertStatus(Status.Code.NOT_FOUND, "no complete checkpoint",
+                () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-99").addImages(png(0)).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "checkpoint reference must be",
+                () -> grpc.embed(EmbedRequest.newBuilder().setModel("../../jobs/x").addImages(png(0)).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "model is required",
+                () -> grpc.embed(EmbedRequest.newBuilder().addImages(png(0)).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "not in the platform bucket",
+                () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1")
+                        .addImages(Image.newBuilder().setUri("s3://other-bucket/x.png")).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "larger than the vocabulary",
+                () -> grpc.classify(ClassifyRequest.newBuilder().setModel(job + "/step-1").addImages(png(0)).setTopK(11).build()));
+        assertStatus(Status.Code.NOT_FOUND, "is not loaded",
+                () -> grpc.unloadModel(UnloadModelRequest.newBuilder().setModel(job + "/step-77").build()));
+        // the service goes on
+        assertEquals(1, grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(0)).build())
+                .getEmbeddingsCount());
+    }
+
+    @Test
+    void restMirrorsGrpc() {
+        String data = Base64.getEncoder().encodeToString(images.png(0));
+        String body = "{\"model\":\"" + job + "/step-1\",\"images\":[{\"data\":\"" + data + "\"}],\"normalize\":true}";
+        String embedded = RestAssured.given().contentType("application/json").body(body).post("/v1/embed").then()
+                .statusCode(200).extract().asString();
+        assertTrue(embedded.contains("\"model\":\"" + job + "/step-1\""), embedded);
+        String classified = RestAssured.given().contentType("application/json").body(body.replace(",\"normalize\":true",
+                ",\"topK\":2")).post("/v1/classify").then().statusCode(200).extract().asString();
+        assertTrue(classified.contains("\"probability\""), classified);
+        RestAssured.given().contentType("application/json").body("{\"model\":\"" + job + "/step-1\",\"images\":[]}")
+                .post("/v1/embed").then().statusCode(400);
+        RestAssured.given().contentType("application/json").body("{\"images\": 7}").post("/v1/embed").then().statusCode(400);
+        RestAssured.given().contentType("application/json").body(body.replace("step-1", "step-42")).post("/v1/embed").then()
+                .statusCode(404);
+        RestAssured.post("/v1/models/" + job + "/step-1").then().statusCode(200);
+        assertTrue(RestAssured.get("/v1/models").asString().contains(job + "/step-1"));
+        RestAssured.delete("/v1/models/" + job + "/step-1").then().statusCode(200);
+        RestAssured.delete("/v1/models/" + job + "/step-1").then().statusCode(404);
+    }
+
+    private static void assertStatus(Status.Code code, String message, Runnable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().contains(message), e.getStatus().getDescription());
+    }
+
+    private static float[] values(EmbedResponse r, int i) {
+        List<Float> v = r.getEmbeddings(i).getValuesList();
+        float[] out = new float[v.size()];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = v.get(k);
+        }
+        return out;
+    }
+
+    private static double norm(float[] v) {
+        double s = 0;
+        for (float f : v) {
+            s += f * f;
+        }
+        return Math.sqrt(s);
+    }
+}
