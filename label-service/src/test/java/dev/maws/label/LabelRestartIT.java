@@ -4,11 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.maws.devstack.DevStack;
 import dev.maws.devstack.DevStackClients;
+import dev.maws.devstack.ServiceProcess;
 import dev.maws.proto.v1.CaptionRecord;
 import dev.maws.proto.v1.LabeledImage;
 
@@ -54,7 +50,7 @@ class LabelRestartIT {
             }
             DevStackClients.produceAll(kafka, DevStack.TOPIC_CAPTIONS, captions);
 
-            int port = freePort();
+            int port = ServiceProcess.freePort();
             Process service = start(stack, port, 1);
             try {
                 // kill it part-way through the backlog
@@ -101,33 +97,9 @@ class LabelRestartIT {
     }
 
     private static Process start(DevStack stack, int port, int run) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-jar", "target/quarkus-app/quarkus-run.jar");
-        pb.environment().putAll(stack.environment());
-        pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
-        pb.environment().put("MAWS_DJL_CACHE_DIR", Path.of("target/djl-cache").toAbsolutePath().toString());
-        pb.redirectErrorStream(true).redirectOutput(Path.of("target/restart-it-label-" + run + ".log").toFile());
-        Process p = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (System.nanoTime() < deadline) {
-            assertTrue(p.isAlive(), "label-service exited; see target/restart-it-label-" + run + ".log");
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL()
-                        .openConnection();
-                if (c.getResponseCode() == 200) {
-                    return p;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("label-service was not ready in 3 minutes");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        Map<String, String> env = new HashMap<>(stack.environment());
+        env.put("MAWS_DJL_CACHE_DIR", Path.of("target/djl-cache").toAbsolutePath().toString());
+        return ServiceProcess.start(Path.of("target/quarkus-app/quarkus-run.jar"), env, port,
+                Path.of("target/restart-it-label-" + run + ".log"), Duration.ofMinutes(3));
     }
 }

@@ -4,25 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.maws.devstack.DevStack;
+import dev.maws.devstack.ServiceProcess;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.platform.vocabulary.VocabularyStore;
 import dev.maws.proto.v1.GetJobRequest;
@@ -44,7 +41,6 @@ import io.grpc.stub.MetadataUtils;
  */
 class TrainerKillIT {
     private static final String TOKEN = "kill-test-token";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     static DevStack stack;
     static ObjectStore store;
@@ -72,7 +68,7 @@ class TrainerKillIT {
     @Test
     void aKilledTrainerResumesItsJobAndEndsLikeAnUninterruptedRun() throws Exception {
         JobSpec spec = TrainingJobsTest.mae(8).setCheckpointEverySteps(5).setSeed(21).build();
-        int port = freePort();
+        int port = ServiceProcess.freePort();
         Process trainer = startTrainer(port, 1);
         ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
         try {
@@ -95,8 +91,8 @@ class TrainerKillIT {
             Job resumed = await(grpc, id);
             assertEquals(JobState.JOB_STATE_SUCCEEDED, resumed.getState(), resumed.getError());
             assertEquals(straight.getTotalSteps(), resumed.getStep());
-            List<Double> a = losses(straight.getId());
-            List<Double> b = losses(id);
+            List<Double> a = TrainingFixture.losses(store, straight.getId());
+            List<Double> b = TrainingFixture.losses(store, id);
             assertEquals(a.size(), b.size());
             for (int i = 0; i < a.size(); i++) {
                 assertEquals(a.get(i), b.get(i), 1e-5 * Math.abs(a.get(i)), "loss at step " + (i + 1));
@@ -109,30 +105,12 @@ class TrainerKillIT {
     }
 
     private static Process startTrainer(int port, int run) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-jar", "target/quarkus-app/quarkus-run.jar");
-        pb.environment().putAll(stack.environment());
-        pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
-        pb.environment().put("MAWS_TRAINER_API_TOKEN", TOKEN);
-        pb.environment().put("MAWS_TRAINER_PROGRESS_INTERVAL", "1s");
-        pb.environment().put("MAWS_DJL_CACHE_DIR", Path.of("target/djl-cache").toAbsolutePath().toString());
-        pb.redirectErrorStream(true).redirectOutput(Path.of("target/kill-it-trainer-" + run + ".log").toFile());
-        Process p = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (System.nanoTime() < deadline) {
-            assertTrue(p.isAlive(), "the trainer exited; see target/kill-it-trainer-" + run + ".log");
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL()
-                        .openConnection();
-                if (c.getResponseCode() == 200) {
-                    return p;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("the trainer was not ready in 3 minutes");
+        Map<String, String> env = new HashMap<>(stack.environment());
+        env.put("MAWS_TRAINER_API_TOKEN", TOKEN);
+        env.put("MAWS_TRAINER_PROGRESS_INTERVAL", "1s");
+        env.put("MAWS_DJL_CACHE_DIR", Path.of("target/djl-cache").toAbsolutePath().toString());
+        return ServiceProcess.start(Path.of("target/quarkus-app/quarkus-run.jar"), env, port,
+                Path.of("target/kill-it-trainer-" + run + ".log"), Duration.ofMinutes(3));
     }
 
     private static TrainerServiceGrpc.TrainerServiceBlockingStub stub(ManagedChannel channel) {
@@ -164,21 +142,4 @@ class TrainerKillIT {
         return b.build();
     }
 
-    private static List<Double> losses(String job) throws Exception {
-        List<Double> losses = new ArrayList<>();
-        for (String key : store.list("checkpoints/" + job + "/metrics/")) {
-            for (String line : new String(store.get(key), StandardCharsets.UTF_8).split("\n")) {
-                JsonNode n = JSON.readTree(line);
-                assertEquals(losses.size() + 1, n.get("step").asLong(), "steps in order without gaps or repeats");
-                losses.add(n.get("loss").asDouble());
-            }
-        }
-        return losses;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.maws.trainer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,5 +71,19 @@ final class TrainingFixture {
         DevStackClients.produceAll(bootstrapServers, "labeled-images", records);
 
         written = true;
+    }
+
+    /** The loss of every step from the job's metrics lines, in step order. */
+    static List<Double> losses(ObjectStore store, String job) throws Exception {
+        List<Double> losses = new ArrayList<>();
+        for (String key : store.list("checkpoints/" + job + "/metrics/")) {
+            for (String line : new String(store.get(key), StandardCharsets.UTF_8).split("\n")) {
+                com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+                org.junit.jupiter.api.Assertions.assertEquals(losses.size() + 1, n.get("step").asLong(),
+                        "steps in order without gaps or repeats");
+                losses.add(n.get("loss").asDouble());
+            }
+        }
+        return losses;
     }
 }

@@ -95,7 +95,7 @@ class TrainingJobsTest {
         assertEquals(36, mae.getStep());
         assertEquals(mae.getId() + "/step-36", mae.getLastCheckpoint());
         assertEquals("cpu()", mae.getDevice());
-        List<Double> maeLoss = losses(mae.getId());
+        List<Double> maeLoss = TrainingFixture.losses(store, mae.getId());
         assertEquals(36, maeLoss.size(), "one metrics line per step");
         assertFalls(maeLoss, 0.85, "MAE");
 
@@ -126,7 +126,7 @@ class TrainingJobsTest {
         assertTrue(events.stream().anyMatch(e -> e.getKind().equals("checkpoint")), "a checkpoint event was streamed");
         assertEquals(List.of(24L), trainer.listCheckpoints(ListCheckpointsRequest.newBuilder().setJobId(wsp.getId()).build())
                 .getCheckpointsList().stream().map(CheckpointInfo::getStep).toList(), "0 = a checkpoint only at the end");
-        assertFalls(losses(wsp.getId()), 0.8, "WSP");
+        assertFalls(TrainingFixture.losses(store, wsp.getId()), 0.8, "WSP");
         JsonNode wspManifest = JSON.readTree(store.get("checkpoints/" + wsp.getId() + "/step-24/manifest.json"));
         assertEquals(TrainingFixture.VOCABULARY, wspManifest.get("vocabularyVersion").asText());
         assertEquals(10, wspManifest.get("vocabularySize").asInt());
@@ -160,8 +160,8 @@ class TrainingJobsTest {
         Job resumed = await(second.getId());
         assertEquals(JobState.JOB_STATE_SUCCEEDED, resumed.getState(), resumed.getError());
         assertEquals(straight.getTotalSteps(), resumed.getStep());
-        List<Double> a = losses(straight.getId());
-        List<Double> b = losses(second.getId());
+        List<Double> a = TrainingFixture.losses(store, straight.getId());
+        List<Double> b = TrainingFixture.losses(store, second.getId());
         assertEquals(a.size(), b.size(), "every step once in the metrics of both");
         for (int i = 0; i < a.size(); i++) {
             assertEquals(a.get(i), b.get(i), 1e-5 * Math.abs(a.get(i)), "loss at step " + (i + 1));
@@ -245,19 +245,6 @@ class TrainingJobsTest {
             Thread.sleep(100);
         }
         throw new AssertionError("job " + id + " did not end in 5 minutes");
-    }
-
-    /** The loss of every step from the job's metrics lines, in step order. */
-    private List<Double> losses(String job) throws Exception {
-        List<Double> losses = new ArrayList<>();
-        for (String key : store.list("checkpoints/" + job + "/metrics/")) {
-            for (String line : new String(store.get(key), StandardCharsets.UTF_8).split("\n")) {
-                JsonNode n = JSON.readTree(line);
-                assertEquals(losses.size() + 1, n.get("step").asLong(), "steps in order without gaps or repeats");
-                losses.add(n.get("loss").asDouble());
-            }
-        }
-        return losses;
     }
 
     private static void assertFalls(List<Double> losses, double ratio, String what) {

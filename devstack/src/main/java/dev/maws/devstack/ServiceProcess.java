@@ -1,0 +1,55 @@
+package dev.maws.devstack;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * A packaged service ({@code target/quarkus-app/quarkus-run.jar}) as a child process, for tests that
+ * kill it with SIGKILL and start it again: started with the given environment on a fixed port, and
+ * returned once {@code /q/health/ready} answers 200.
+ */
+public final class ServiceProcess {
+    private ServiceProcess() {}
+
+    /** A free loopback port for the service. */
+    public static int freePort() {
+        return FreePorts.next();
+    }
+
+    /**
+     * @param env added to this process's environment (e.g. {@link DevStack#environment()})
+     * @param log where the service's stdout and stderr go
+     * @throws IllegalStateException when the process exits or is not ready within {@code timeout}
+     */
+    public static Process start(Path jar, Map<String, String> env, int port, Path log, Duration timeout) throws IOException,
+            InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-jar", jar.toString());
+        pb.environment().putAll(env);
+        pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        Process p = pb.start();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException(jar + " exited with " + p.exitValue() + "; see " + log);
+            }
+            try {
+                HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL()
+                        .openConnection();
+                if (c.getResponseCode() == 200) {
+                    return p;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException(jar + " was not ready in " + timeout + "; see " + log);
+    }
+}
