@@ -18,7 +18,8 @@ public final class BenchMain {
             "devstack", new DevStackBenchmark(),
             "model", new ModelBenchmark(),
             "label", new LabelBenchmark(),
-            "trainer", new TrainerBenchmark()));
+            "trainer", new TrainerBenchmark(),
+            "inference", new InferenceBenchmark()));
 
     private BenchMain() {}
 

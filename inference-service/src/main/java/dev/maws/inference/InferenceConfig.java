@@ -32,6 +32,14 @@ public interface InferenceConfig {
     @WithDefault("40000000")
     long maxImagePixels();
 
+    /** Most images in one forward pass: requests for the same model are batched up to this. */
+    @WithDefault("32")
+    int maxBatchSize();
+
+    /** Longest a request waits for others to share its forward pass. */
+    @WithDefault("5ms")
+    Duration maxQueueDelay();
+
     /** Requests waiting for the inference thread; more answer RESOURCE_EXHAUSTED / 429 at once. */
     @WithDefault("256")
     int maxQueuedRequests();

@@ -165,12 +165,45 @@ class InferenceTest {
         EmbedRequest request = EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(0)).addImages(png(1))
                 .setNormalize(true).build();
         grpc.embed(request);
-        int before = models.with(job + "/step-1", m -> m.model().liveArrays());
+        int before = models.liveArrays(job + "/step-1");
         for (int i = 0; i < 100; i++) {
             grpc.embed(request);
             grpc.classify(ClassifyRequest.newBuilder().setModel(job + "/step-1").addImages(png(2)).build());
         }
-        assertEquals(before, (int) models.with(job + "/step-1", m -> m.model().liveArrays()));
+        assertEquals(before, models.liveArrays(job + "/step-1"));
+    }
+
+    @Test
+    void concurrentRequestsShareForwardPassesAndGetTheirOwnResults() throws Exception {
+        int n = 16;
+        List<float[]> alone = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            alone.add(values(grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(i)).build()), 0));
+        }
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<float[]>> together = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int image = i;
+                together.add(clients.submit(() -> {
+                    go.await();
+                    return values(grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(image))
+                            .build()), 0);
+                }));
+            }
+            go.countDown();
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(alone.get(i), together.get(i).get(), 1e-4f, "image " + i + " batched with others");
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        String metrics = RestAssured.get("/q/metrics").asString();
+        double largest = metrics.lines().filter(l -> l.startsWith("maws_inference_batch_size_max"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).max().orElse(0);
+        assertTrue(largest > 1, "16 simultaneous requests shared a forward pass (max batch " + largest + ")");
+        assertTrue(metrics.contains("maws_inference_requests_seconds_count{method=\"embed\",outcome=\"ok\"}"), "request metrics");
     }
 
     @Test

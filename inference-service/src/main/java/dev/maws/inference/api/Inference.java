@@ -1,13 +1,18 @@
 package dev.maws.inference.api;
 
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 import jakarta.inject.Singleton;
 
 import dev.maws.inference.models.ModelRegistry;
+import dev.maws.inference.zeroshot.ClassResolver;
 import dev.maws.model.vit.VitConfig;
 import dev.maws.platform.vocabulary.Vocabulary;
+import dev.maws.proto.v1.ClassProbabilities;
+import dev.maws.proto.v1.ClassResolution;
 import dev.maws.proto.v1.ClassifyRequest;
 import dev.maws.proto.v1.ClassifyResponse;
 import dev.maws.proto.v1.Classification;
@@ -16,16 +21,23 @@ import dev.maws.proto.v1.EmbedResponse;
 import dev.maws.proto.v1.Embedding;
 import dev.maws.proto.v1.ModelInfo;
 import dev.maws.proto.v1.ScoredSynset;
+import dev.maws.proto.v1.ZeroShotRequest;
+import dev.maws.proto.v1.ZeroShotResponse;
 
-/** What Embed and Classify do, shared by gRPC and REST (same messages, same errors). */
+/** What Embed, Classify and ZeroShot do, shared by gRPC and REST (same messages, same errors). */
 @Singleton
 public class Inference {
+    /** Most zero-shot classes in one request. */
+    static final int MAX_CLASSES = 1000;
+
     private final ModelRegistry models;
     private final ImageInputs inputs;
+    private final ClassResolver classes;
 
-    Inference(ModelRegistry models, ImageInputs inputs) {
+    Inference(ModelRegistry models, ImageInputs inputs, ClassResolver classes) {
         this.models = models;
         this.inputs = inputs;
+        this.classes = classes;
     }
 
     public EmbedResponse embed(EmbedRequest request) throws Exception {
@@ -36,19 +48,19 @@ public class Inference {
             case POOLING_UNSPECIFIED -> null;
             default -> throw new IllegalArgumentException("pooling must be POOLING_CLS, POOLING_MEAN or unset");
         };
-        return models.with(request.getModel(), m -> {
-            float[] px = inputs.pixels(request.getImagesList(), m);
-            float[][] vectors = m.model().embed(px, request.getImagesCount(), pooling, request.getNormalize());
-            EmbedResponse.Builder out = EmbedResponse.newBuilder().setModel(m.reference());
-            for (float[] v : vectors) {
-                Embedding.Builder e = Embedding.newBuilder();
-                for (float f : v) {
-                    e.addValues(f);
-                }
-                out.addEmbeddings(e);
+        ModelRegistry.Loaded m = models.load(request.getModel());
+        float[] px = inputs.pixels(request.getImagesList(), m);
+        float[][] vectors = models.forward(m, new ModelRegistry.Output(false, pooling, request.getNormalize()), px,
+                request.getImagesCount());
+        EmbedResponse.Builder out = EmbedResponse.newBuilder().setModel(m.reference());
+        for (float[] v : vectors) {
+            Embedding.Builder e = Embedding.newBuilder();
+            for (float f : v) {
+                e.addValues(f);
             }
-            return out.build();
-        });
+            out.addEmbeddings(e);
+        }
+        return out.build();
     }
 
     public ClassifyResponse classify(ClassifyRequest request) throws Exception {
@@ -56,30 +68,72 @@ public class Inference {
         if (request.getTopK() < 0) {
             throw new IllegalArgumentException("top_k must be >= 0 (0 = 5), got " + request.getTopK());
         }
-        return models.with(request.getModel(), m -> {
-            if (!m.model().hasHead()) {
-                throw new IllegalArgumentException("model " + m.reference() + " is an " + m.model().manifest().stage()
-                        + " checkpoint without a classification head; use a WSP checkpoint");
+        ModelRegistry.Loaded m = models.load(request.getModel());
+        if (!m.model().hasHead()) {
+            throw new IllegalArgumentException("model " + m.reference() + " is an " + m.model().manifest().stage()
+                    + " checkpoint without a classification head; use a WSP checkpoint");
+        }
+        Vocabulary vocabulary = m.vocabulary();
+        int k = request.getTopK() == 0 ? Math.min(5, vocabulary.size()) : request.getTopK();
+        if (k > vocabulary.size()) {
+            throw new IllegalArgumentException("top_k " + k + " is larger than the vocabulary (" + vocabulary.size() + ")");
+        }
+        float[][] probs = models.forward(m, ModelRegistry.Output.PROBABILITIES, inputs.pixels(request.getImagesList(), m),
+                request.getImagesCount());
+        ClassifyResponse.Builder out = ClassifyResponse.newBuilder().setModel(m.reference());
+        for (float[] p : probs) {
+            Classification.Builder c = Classification.newBuilder();
+            IntStream.range(0, p.length).boxed().sorted(Comparator.comparingDouble((Integer i) -> -p[i])).limit(k)
+                    .forEach(i -> {
+                        Vocabulary.Entry e = vocabulary.entries().get(i);
+                        c.addSynsets(ScoredSynset.newBuilder().setSynset(e.synset())
+                                .setLemma(e.lemmas().isEmpty() ? "" : e.lemmas().get(0)).setProbability(p[i]));
+                    });
+            out.addResults(c);
+        }
+        return out.build();
+    }
+
+    public ZeroShotResponse zeroShot(ZeroShotRequest request) throws Exception {
+        inputs.checkCount(request.getImagesList());
+        if (request.getClassesCount() < 2) {
+            throw new IllegalArgumentException("classes needs at least two class names or synset ids, got "
+                    + request.getClassesCount());
+        }
+        if (request.getClassesCount() > MAX_CLASSES) {
+            throw new IllegalArgumentException(request.getClassesCount() + " classes; at most " + MAX_CLASSES);
+        }
+        ModelRegistry.Loaded m = models.load(request.getModel());
+        if (!m.model().hasHead()) {
+            throw new IllegalArgumentException("zero-shot needs a WSP checkpoint; " + m.reference() + " is "
+                    + m.model().manifest().stage());
+        }
+        List<ClassResolution> resolutions = classes.resolve(request.getClassesList(), m.vocabulary());
+        if (resolutions.stream().allMatch(r -> r.getSynsetsCount() == 0)) {
+            throw new IllegalArgumentException("none of the classes maps to a synset of vocabulary " + m.vocabulary().version()
+                    + ": " + resolutions.stream().map(ClassResolution::getUnresolvedReason).toList());
+        }
+        Map<String, Integer> index = m.vocabulary().indexBySynset();
+        float[][] probs = models.forward(m, ModelRegistry.Output.PROBABILITIES, inputs.pixels(request.getImagesList(), m),
+                request.getImagesCount());
+        ZeroShotResponse.Builder out = ZeroShotResponse.newBuilder().setModel(m.reference()).addAllResolutions(resolutions);
+        for (float[] p : probs) {
+            // a class's logit is the logsumexp of its synsets' logits: its mass is the sum of their probabilities
+            double[] mass = new double[resolutions.size()];
+            double total = 0;
+            for (int c = 0; c < mass.length; c++) {
+                for (String s : resolutions.get(c).getSynsetsList()) {
+                    mass[c] += p[index.get(s)];
+                }
+                total += mass[c];
             }
-            Vocabulary vocabulary = m.vocabulary();
-            int k = request.getTopK() == 0 ? Math.min(5, vocabulary.size()) : request.getTopK();
-            if (k > vocabulary.size()) {
-                throw new IllegalArgumentException("top_k " + k + " is larger than the vocabulary (" + vocabulary.size() + ")");
+            ClassProbabilities.Builder cp = ClassProbabilities.newBuilder();
+            for (double x : mass) {
+                cp.addProbabilities((float) (x / total));
             }
-            float[][] probs = m.model().probabilities(inputs.pixels(request.getImagesList(), m), request.getImagesCount());
-            ClassifyResponse.Builder out = ClassifyResponse.newBuilder().setModel(m.reference());
-            for (float[] p : probs) {
-                Classification.Builder c = Classification.newBuilder();
-                IntStream.range(0, p.length).boxed().sorted(Comparator.comparingDouble((Integer i) -> -p[i])).limit(k)
-                        .forEach(i -> {
-                            Vocabulary.Entry e = vocabulary.entries().get(i);
-                            c.addSynsets(ScoredSynset.newBuilder().setSynset(e.synset())
-                                    .setLemma(e.lemmas().isEmpty() ? "" : e.lemmas().get(0)).setProbability(p[i]));
-                        });
-                out.addResults(c);
-            }
-            return out.build();
-        });
+            out.addResults(cp);
+        }
+        return out.build();
     }
 
     static ModelInfo info(ModelRegistry.Loaded m, String state) {

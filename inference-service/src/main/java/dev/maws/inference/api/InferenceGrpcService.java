@@ -1,6 +1,7 @@
 package dev.maws.inference.api;
 
 import dev.maws.inference.models.ModelRegistry;
+import dev.maws.inference.zeroshot.ClassResolver;
 import dev.maws.platform.checkpoint.CheckpointCatalog;
 import dev.maws.proto.v1.ClassifyRequest;
 import dev.maws.proto.v1.ClassifyResponse;
@@ -12,37 +13,47 @@ import dev.maws.proto.v1.LoadModelRequest;
 import dev.maws.proto.v1.ModelInfo;
 import dev.maws.proto.v1.MutinyInferenceServiceGrpc;
 import dev.maws.proto.v1.UnloadModelRequest;
+import dev.maws.proto.v1.ZeroShotRequest;
+import dev.maws.proto.v1.ZeroShotResponse;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 
 /**
- * gRPC {@code InferenceService}: Embed, Classify and model management. ZeroShot and the evaluation
+ * gRPC {@code InferenceService}: Embed, Classify, ZeroShot and model management. The evaluation
  * calls answer UNIMPLEMENTED (the inference-service issue is not finished). Errors: INVALID_ARGUMENT
  * (bad images, reference, sizes; the message names what), NOT_FOUND (no such checkpoint),
- * RESOURCE_EXHAUSTED (inference queue full).
+ * RESOURCE_EXHAUSTED (inference queue full), UNAVAILABLE (label-service unreachable for class names).
  */
 @GrpcService
 public class InferenceGrpcService extends MutinyInferenceServiceGrpc.InferenceServiceImplBase {
     private final Inference inference;
     private final ModelRegistry models;
+    private final RequestMetrics metrics;
 
-    InferenceGrpcService(Inference inference, ModelRegistry models) {
+    InferenceGrpcService(Inference inference, ModelRegistry models, RequestMetrics metrics) {
         this.inference = inference;
         this.models = models;
+        this.metrics = metrics;
     }
 
     @Override
     @Blocking
     public Uni<EmbedResponse> embed(EmbedRequest request) {
-        return call(() -> inference.embed(request));
+        return call(() -> metrics.timed("embed", () -> inference.embed(request)));
     }
 
     @Override
     @Blocking
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {
-        return call(() -> inference.classify(request));
+        return call(() -> metrics.timed("classify", () -> inference.classify(request)));
+    }
+
+    @Override
+    @Blocking
+    public Uni<ZeroShotResponse> zeroShot(ZeroShotRequest request) {
+        return call(() -> metrics.timed("zero_shot", () -> inference.zeroShot(request)));
     }
 
     @Override
@@ -99,6 +110,9 @@ public class InferenceGrpcService extends MutinyInferenceServiceGrpc.InferenceSe
         }
         if (e instanceof NotLoadedException || e instanceof CheckpointCatalog.NoSuchCheckpointException) {
             return Status.NOT_FOUND;
+        }
+        if (e instanceof ClassResolver.LabelServiceException) {
+            return Status.UNAVAILABLE;
         }
         if (e instanceof IllegalArgumentException) {
             return Status.INVALID_ARGUMENT;

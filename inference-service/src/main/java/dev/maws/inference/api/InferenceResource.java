@@ -22,6 +22,7 @@ import dev.maws.inference.models.ModelRegistry;
 import dev.maws.proto.v1.ClassifyRequest;
 import dev.maws.proto.v1.EmbedRequest;
 import dev.maws.proto.v1.ListModelsResponse;
+import dev.maws.proto.v1.ZeroShotRequest;
 import io.smallrye.common.annotation.Blocking;
 
 /**
@@ -38,10 +39,12 @@ public class InferenceResource {
 
     private final Inference inference;
     private final ModelRegistry models;
+    private final RequestMetrics metrics;
 
-    InferenceResource(Inference inference, ModelRegistry models) {
+    InferenceResource(Inference inference, ModelRegistry models, RequestMetrics metrics) {
         this.inference = inference;
         this.models = models;
+        this.metrics = metrics;
     }
 
     @POST
@@ -50,7 +53,7 @@ public class InferenceResource {
     @Operation(summary = "Feature vectors of images", description = "{\"model\": \"{job}/latest\", \"images\": "
             + "[{\"data\": \"<base64 PNG/JPEG>\"} | {\"uri\": \"images/...\"}], \"pooling\": \"POOLING_MEAN\", \"normalize\": true}")
     public Response embed(String body) {
-        return respond(() -> inference.embed(parse(body, EmbedRequest.newBuilder()).build()));
+        return respond(() -> metrics.timed("embed", () -> inference.embed(parse(body, EmbedRequest.newBuilder()).build())));
     }
 
     @POST
@@ -58,7 +61,18 @@ public class InferenceResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Top-k synsets of the WSP head", description = "{\"model\": ..., \"images\": [...], \"topK\": 5}")
     public Response classify(String body) {
-        return respond(() -> inference.classify(parse(body, ClassifyRequest.newBuilder()).build()));
+        return respond(() -> metrics.timed("classify",
+                () -> inference.classify(parse(body, ClassifyRequest.newBuilder()).build())));
+    }
+
+    @POST
+    @Path("zero-shot")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Per-class probabilities from the WSP head",
+            description = "{\"model\": ..., \"images\": [...], \"classes\": [\"T-shirt/top\", \"n03236735\"]}")
+    public Response zeroShot(String body) {
+        return respond(() -> metrics.timed("zero_shot",
+                () -> inference.zeroShot(parse(body, ZeroShotRequest.newBuilder()).build())));
     }
 
     @GET
@@ -109,6 +123,7 @@ public class InferenceResource {
                 case INVALID_ARGUMENT -> 400;
                 case NOT_FOUND -> 404;
                 case RESOURCE_EXHAUSTED -> 429;
+                case UNAVAILABLE -> 503;
                 default -> 500;
             };
             return Response.status(status).type(MediaType.APPLICATION_JSON)

@@ -1,19 +1,22 @@
 package dev.maws.inference.models;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
@@ -28,20 +31,25 @@ import org.jboss.logging.Logger;
 import ai.djl.Device;
 import dev.maws.inference.InferenceConfig;
 import dev.maws.model.serve.ServingModel;
+import dev.maws.model.vit.VitConfig;
 import dev.maws.platform.checkpoint.CheckpointCatalog;
 import dev.maws.platform.image.Pixels;
 import dev.maws.platform.tensor.TensorEngine;
 import dev.maws.platform.vocabulary.Vocabulary;
 import dev.maws.platform.vocabulary.VocabularyStore;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
 
 /**
  * Checkpoints in memory, by resolved reference "{job}/step-{n}", at most
  * {@code max-loaded-models} (least recently used evicted). Every load, eviction and forward pass
  * runs on one inference thread: a model is never closed under a running request, and requests
- * beyond {@code max-queued-requests} are refused at once instead of piling up.
+ * beyond {@code max-queued-requests} are refused at once instead of piling up. Forward passes are
+ * batched dynamically: requests for the same model and output that arrive within
+ * {@code max-queue-delay} of the first share one pass of up to {@code max-batch-size} images.
  * "{job}/latest" is re-resolved every {@code latest-refresh}, so a newer checkpoint takes over
  * without a restart. Readiness is DOWN until the default model (if configured) is loaded.
  */
@@ -56,19 +64,17 @@ public class ModelRegistry implements HealthCheck {
     /** A loaded checkpoint and what serving it needs. */
     public record Loaded(String reference, ServingModel model, Vocabulary vocabulary, Pixels.Normalization normalization) {}
 
-    /** Work on a loaded model, run on the inference thread. */
-    @FunctionalInterface
-    public interface ModelWork<T> {
-        T apply(Loaded model) throws Exception;
-    }
-
     private record Resolved(String reference, long at) {}
 
     private final InferenceConfig config;
     private final CheckpointCatalog catalog;
     private final VocabularyStore vocabularies;
     private final Device device;
-    private final ThreadPoolExecutor worker;
+    private final BlockingQueue<Object> queue; // FutureTask (control) or Forward
+    private final Thread worker;
+    private final DistributionSummary batchSizes;
+    private final Timer queueTime;
+    private volatile boolean closed;
     private final LinkedHashMap<String, Loaded> loaded = new LinkedHashMap<>(16, 0.75f, true); // inference thread only
     private final Map<String, Resolved> latest = new ConcurrentHashMap<>();
     private volatile int loadedCount;
@@ -81,15 +87,17 @@ public class ModelRegistry implements HealthCheck {
         this.catalog = catalog;
         this.vocabularies = vocabularies;
         this.device = engine.runtime().devices(engine.device()).get(0);
-        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.maxQueuedRequests()),
-                r -> {
-                    Thread t = new Thread(r, THREAD);
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.queue = new ArrayBlockingQueue<>(config.maxQueuedRequests());
+        this.batchSizes = DistributionSummary.builder("maws.inference.batch.size").description("images per forward pass")
+                .publishPercentileHistogram().register(metrics);
+        this.queueTime = Timer.builder("maws.inference.queue.time").description("time a request waited for its forward pass")
+                .publishPercentileHistogram().register(metrics);
+        this.worker = new Thread(this::loop, THREAD);
+        this.worker.setDaemon(true);
+        this.worker.start();
         Gauge.builder("maws.inference.loaded.models", () -> loadedCount).description("checkpoints held in memory")
                 .register(metrics);
-        config.defaultModel().ifPresent(ref -> worker.execute(() -> {
+        config.defaultModel().ifPresent(ref -> queue.add(new FutureTask<>(() -> {
             try {
                 defaultReference = loadHere(ref).reference();
                 LOG.infof("default model %s loaded", defaultReference);
@@ -97,22 +105,47 @@ public class ModelRegistry implements HealthCheck {
                 defaultProblem = e.getMessage();
                 LOG.errorf("default model %s could not be loaded: %s", ref, e.getMessage());
             }
-        }));
+            return null;
+        })));
     }
 
+    /** What a forward pass computes: features (with pooling and normalisation) or class probabilities. */
+    public record Output(boolean probabilities, VitConfig.Pooling pooling, boolean normalize) {
+        public static final Output PROBABILITIES = new Output(true, null, false);
+    }
+
+    private record Forward(String reference, Output output, float[] pixels, int n, long queuedAt,
+            CompletableFuture<float[][]> result) {}
+
     /**
-     * Runs {@code work} on the inference thread with the model of {@code reference} ("" = the default).
+     * One row per image of {@code model}'s {@code output}, computed in a dynamically batched pass.
      *
-     * @throws IllegalArgumentException malformed or unknown reference (the message says which)
+     * @param pixels n images prepared for this model (see {@link Loaded})
      * @throws OverloadedException when the queue is full
      */
-    public <T> T with(String reference, ModelWork<T> work) throws Exception {
-        return call(() -> work.apply(loadHere(reference)));
+    public float[][] forward(Loaded model, Output output, float[] pixels, int n) throws Exception {
+        Forward f = new Forward(model.reference(), output, pixels, n, System.nanoTime(), new CompletableFuture<>());
+        if (!queue.offer(f)) {
+            throw overloaded();
+        }
+        try {
+            return f.result().get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
     }
 
     /** Loads a model (a no-op when it is loaded). */
     public Loaded load(String reference) throws Exception {
         return call(() -> loadHere(reference));
+    }
+
+    /** Live NDArrays of a loaded model (its parameters plus any leak): flat over a long run. */
+    public int liveArrays(String reference) throws Exception {
+        return call(() -> loadHere(reference).model().liveArrays());
     }
 
     /** Drops a model; false when it was not loaded. */
@@ -138,12 +171,9 @@ public class ModelRegistry implements HealthCheck {
     }
 
     private <T> T call(Callable<T> task) throws Exception {
-        Future<T> f;
-        try {
-            f = worker.submit(task);
-        } catch (RejectedExecutionException e) {
-            throw new OverloadedException("the inference queue is full (maws.inference.max-queued-requests="
-                    + config.maxQueuedRequests() + "); retry later");
+        FutureTask<T> f = new FutureTask<>(task);
+        if (closed || !queue.offer(f)) {
+            throw overloaded();
         }
         try {
             return f.get();
@@ -152,6 +182,99 @@ public class ModelRegistry implements HealthCheck {
                 throw ex;
             }
             throw e;
+        }
+    }
+
+    private OverloadedException overloaded() {
+        return new OverloadedException("the inference queue is full (maws.inference.max-queued-requests="
+                + config.maxQueuedRequests() + "); retry later");
+    }
+
+    /** The inference thread: control tasks in order; forward requests gathered into batches. */
+    private void loop() {
+        Deque<Object> carried = new ArrayDeque<>();
+        while (!closed) {
+            Object next;
+            try {
+                next = carried.isEmpty() ? queue.take() : carried.poll();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (next instanceof FutureTask<?> control) {
+                control.run();
+                continue;
+            }
+            Forward first = (Forward) next;
+            List<Forward> batch = new ArrayList<>();
+            batch.add(first);
+            int images = first.n();
+            for (Iterator<Object> it = carried.iterator(); it.hasNext() && images < config.maxBatchSize();) {
+                if (it.next() instanceof Forward f && joins(first, f, images)) {
+                    batch.add(f);
+                    images += f.n();
+                    it.remove();
+                }
+            }
+            long deadline = first.queuedAt() + config.maxQueueDelay().toNanos();
+            while (images < config.maxBatchSize()) {
+                long left = deadline - System.nanoTime();
+                Object more;
+                try {
+                    more = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                if (more == null) {
+                    break;
+                }
+                if (more instanceof Forward f && joins(first, f, images)) {
+                    batch.add(f);
+                    images += f.n();
+                } else {
+                    carried.add(more);
+                }
+            }
+            run(batch, images);
+        }
+    }
+
+    private boolean joins(Forward first, Forward f, int images) {
+        return f.reference().equals(first.reference()) && f.output().equals(first.output())
+                && images + f.n() <= config.maxBatchSize();
+    }
+
+    private void run(List<Forward> batch, int images) {
+        long now = System.nanoTime();
+        for (Forward f : batch) {
+            queueTime.record(now - f.queuedAt(), TimeUnit.NANOSECONDS);
+        }
+        batchSizes.record(images);
+        try {
+            Loaded model = loadHere(batch.get(0).reference());
+            float[] pixels;
+            if (batch.size() == 1) {
+                pixels = batch.get(0).pixels();
+            } else {
+                pixels = new float[batch.stream().mapToInt(f -> f.pixels().length).sum()];
+                int at = 0;
+                for (Forward f : batch) {
+                    System.arraycopy(f.pixels(), 0, pixels, at, f.pixels().length);
+                    at += f.pixels().length;
+                }
+            }
+            Output out = batch.get(0).output();
+            float[][] rows = out.probabilities() ? model.model().probabilities(pixels, images)
+                    : model.model().embed(pixels, images, out.pooling(), out.normalize());
+            int row = 0;
+            for (Forward f : batch) {
+                f.result().complete(Arrays.copyOfRange(rows, row, row + f.n()));
+                row += f.n();
+            }
+        } catch (Exception | OutOfMemoryError e) {
+            for (Forward f : batch) {
+                f.result().completeExceptionally(e);
+            }
         }
     }
 
@@ -221,14 +344,16 @@ public class ModelRegistry implements HealthCheck {
     @PreDestroy
     void close() {
         try {
-            worker.submit(() -> {
+            call(() -> {
                 loaded.values().forEach(l -> l.model().close());
                 loaded.clear();
-            }).get(30, TimeUnit.SECONDS);
+                return null;
+            });
         } catch (Exception e) {
             LOG.warnf("models not closed cleanly: %s", e.getMessage());
         }
-        worker.shutdownNow();
+        closed = true;
+        worker.interrupt();
     }
 
     /** The inference queue is full. */
