@@ -36,8 +36,11 @@ public interface InferenceConfig {
     @WithDefault("32")
     int maxBatchSize();
 
-    /** Longest a request waits for others to share its forward pass. */
-    @WithDefault("5ms")
+    /**
+     * Longest a request waits for others to share its forward pass. 0 = none: a pass takes what is
+     * queued when it starts, so a lone request runs at once and batches form from the backlog.
+     */
+    @WithDefault("0ms")
     Duration maxQueueDelay();
 
     /** Requests waiting for the inference thread; more answer RESOURCE_EXHAUSTED / 429 at once. */

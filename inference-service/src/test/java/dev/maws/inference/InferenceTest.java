@@ -50,12 +50,15 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 
 /** Embed, Classify and model management on checkpoints written by the model library to the devstack S3. */
 @QuarkusTest
-@QuarkusTestResource(DevStackResource.class)
+// label-service beside the devstack: ZeroShot resolves class names through it
+@QuarkusTestResource(value = DevStackResource.class, initArgs = @ResourceArg(name = "service.label-service",
+        value = "../label-service/target/quarkus-app/quarkus-run.jar"))
 class InferenceTest {
     static final VitConfig MODEL = new VitConfig("test", 28, 7, 1, 32, 2, 2, 2.0, 16, 1, 2, VitConfig.Pooling.MEAN);
     static final String VOCABULARY = "inference-test-v1";
@@ -204,6 +207,45 @@ class InferenceTest {
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).max().orElse(0);
         assertTrue(largest > 1, "16 simultaneous requests shared a forward pass (max batch " + largest + ")");
         assertTrue(metrics.contains("maws_inference_requests_seconds_count{method=\"embed\",outcome=\"ok\"}"), "request metrics");
+    }
+
+    @Test
+    void zeroShotOverClassNamesAndSynsetIds() {
+        List<String> classes = List.of("T-shirt/top", "Ankle boot", "n03236735", "Dog", "n99999999");
+        dev.maws.proto.v1.ZeroShotResponse r = grpc.zeroShot(dev.maws.proto.v1.ZeroShotRequest.newBuilder()
+                .setModel(job + "/step-1").addImages(png(0)).addImages(png(1)).addAllClasses(classes).build());
+        assertEquals(List.of(List.of("n03595614"), List.of("n02872752"), List.of("n03236735"), List.of(), List.of()),
+                r.getResolutionsList().stream().map(c -> List.copyOf(c.getSynsetsList())).toList(),
+                "names through label-service within the model's vocabulary, ids as they are");
+        assertTrue(r.getResolutions(3).getUnresolvedReason().contains("vocabulary " + VOCABULARY),
+                r.getResolutions(3).getUnresolvedReason());
+        assertTrue(r.getResolutions(4).getUnresolvedReason().contains("not in vocabulary"), r.getResolutions(4).toString());
+        // the class probabilities are the WSP head's, renormalised over the resolved classes
+        List<ScoredSynset> all = grpc.classify(ClassifyRequest.newBuilder().setModel(job + "/step-1").addImages(png(0))
+                .setTopK(10).build()).getResults(0).getSynsetsList();
+        double[] p = new double[3];
+        for (ScoredSynset s : all) {
+            int c = List.of("n03595614", "n02872752", "n03236735").indexOf(s.getSynset());
+            if (c >= 0) {
+                p[c] = s.getProbability();
+            }
+        }
+        double total = p[0] + p[1] + p[2];
+        List<Float> got = r.getResults(0).getProbabilitiesList();
+        for (int c = 0; c < 3; c++) {
+            assertEquals(p[c] / total, got.get(c), 1e-5, "class " + classes.get(c));
+        }
+        assertEquals(0f, got.get(3));
+        assertEquals(0f, got.get(4));
+
+        assertStatus(Status.Code.INVALID_ARGUMENT, "at least two", () -> grpc.zeroShot(dev.maws.proto.v1.ZeroShotRequest
+                .newBuilder().setModel(job + "/step-1").addImages(png(0)).addClasses("Dress").build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "none of the classes", () -> grpc.zeroShot(dev.maws.proto.v1.ZeroShotRequest
+                .newBuilder().setModel(job + "/step-1").addImages(png(0)).addClasses("Dog").addClasses("n01234567").build()));
+        String rest = RestAssured.given().contentType("application/json").body("{\"model\":\"" + job + "/step-1\",\"images\":"
+                + "[{\"data\":\"" + Base64.getEncoder().encodeToString(images.png(0)) + "\"}],\"classes\":[\"Trouser\",\"Bag\"]}")
+                .post("/v1/zero-shot").then().statusCode(200).extract().asString();
+        assertTrue(rest.contains("\"synsets\":[\"n04489008\"]"), rest);
     }
 
     @Test

@@ -77,6 +77,8 @@ public class ModelRegistry implements HealthCheck {
     private volatile boolean closed;
     private final LinkedHashMap<String, Loaded> loaded = new LinkedHashMap<>(16, 0.75f, true); // inference thread only
     private final Map<String, Resolved> latest = new ConcurrentHashMap<>();
+    /** What request threads may read without a trip to the inference thread: the loaded models by reference. */
+    private final Map<String, Loaded> readable = new ConcurrentHashMap<>();
     private volatile int loadedCount;
     private volatile String defaultReference;
     private volatile String defaultProblem = "not loaded yet";
@@ -138,9 +140,14 @@ public class ModelRegistry implements HealthCheck {
         }
     }
 
-    /** Loads a model (a no-op when it is loaded). */
+    /**
+     * The model of a reference, loading it on the inference thread when it is not loaded. The
+     * result describes the model (config, vocabulary, normalisation); {@link #forward} finds (or
+     * reloads) the model by its reference, so an eviction in between costs time, not correctness.
+     */
     public Loaded load(String reference) throws Exception {
-        return call(() -> loadHere(reference));
+        Loaded l = readable.get(resolve(reference));
+        return l != null ? l : call(() -> loadHere(reference));
     }
 
     /** Live NDArrays of a loaded model (its parameters plus any leak): flat over a long run. */
@@ -152,6 +159,7 @@ public class ModelRegistry implements HealthCheck {
     public boolean unload(String reference) throws Exception {
         return call(() -> {
             Loaded l = loaded.remove(resolve(reference));
+            readable.keySet().retainAll(loaded.keySet());
             loadedCount = loaded.size();
             if (l != null) {
                 l.model().close();
@@ -310,6 +318,8 @@ public class ModelRegistry implements HealthCheck {
                 LOG.infof("evicted %s (maws.inference.max-loaded-models=%d)", e.getKey(), config.maxLoadedModels());
             }
         }
+        readable.put(resolved, l);
+        readable.keySet().retainAll(loaded.keySet());
         loadedCount = loaded.size();
         return l;
     }
@@ -347,6 +357,7 @@ public class ModelRegistry implements HealthCheck {
             call(() -> {
                 loaded.values().forEach(l -> l.model().close());
                 loaded.clear();
+                readable.clear();
                 return null;
             });
         } catch (Exception e) {
