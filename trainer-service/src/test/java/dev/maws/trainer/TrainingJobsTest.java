@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.maws.devstack.DevStackResource;
+import dev.maws.platform.image.ImageDecoder;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.platform.vocabulary.VocabularyStore;
 import dev.maws.proto.v1.AugmentationConfig;
@@ -38,6 +39,10 @@ import dev.maws.proto.v1.Stage;
 import dev.maws.proto.v1.StartJobRequest;
 import dev.maws.proto.v1.TrainerServiceGrpc;
 import dev.maws.proto.v1.WatchJobRequest;
+import dev.maws.trainer.data.Augmentation;
+import dev.maws.trainer.data.BatchPipeline;
+import dev.maws.trainer.data.DataException;
+import dev.maws.trainer.data.ImageSource;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -166,6 +171,25 @@ class TrainingJobsTest {
         for (int i = 0; i < a.size(); i++) {
             assertEquals(a.get(i), b.get(i), 1e-5 * Math.abs(a.get(i)), "loss at step " + (i + 1));
         }
+    }
+
+    @Test
+    void aDataPathWithTooManyBadImagesStopsWithTheReason() throws Exception {
+        // the fixture has 2 bad images in 196 records; a 0.5 % limit after 10 images trips at the first
+        BatchPipeline.Settings settings = new BatchPipeline.Settings(bootstrapServers, "labeled-images", "bad-fraction-test",
+                8, 28, 1, Augmentation.NONE, 1, 2, 2, 16, 0.005, 10);
+        DataException e;
+        try (BatchPipeline pipeline = new BatchPipeline(settings, new ImageSource(store, 1 << 20, 1 << 20),
+                new ImageDecoder(1_000_000), null, null).begin()) {
+            e = assertThrows(DataException.class, () -> {
+                for (int i = 0; i < 1000; i++) {
+                    pipeline.next(() -> false);
+                }
+            });
+        }
+        assertTrue(e.getMessage().contains("could not be used, more than maws.trainer.data.max-bad-image-fraction=0.005; last: "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("no-such-image.png") || e.getMessage().contains("not a PNG or JPEG"), e.getMessage());
     }
 
     @Test
