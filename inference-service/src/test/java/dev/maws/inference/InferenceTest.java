@@ -289,6 +289,54 @@ class InferenceTest {
     }
 
     @Test
+    void speaksTheOpenInferenceProtocolOverRest() throws Exception {
+        RestAssured.get("/v2/health/ready").then().statusCode(200);
+        RestAssured.get("/v2/health/live").then().statusCode(200);
+        String meta = RestAssured.get("/v2/models/" + job).then().statusCode(200).extract().asString();
+        assertTrue(meta.contains("\"versions\":[\"step-1\"]") && meta.contains("\"name\":\"probabilities\""), meta);
+
+        String b64 = Base64.getEncoder().encodeToString(images.png(5));
+        String body = "{\"id\":\"r1\",\"inputs\":[{\"name\":\"image\",\"datatype\":\"BYTES\",\"shape\":[1],\"data\":[\""
+                + b64 + "\"]}]}";
+        com.fasterxml.jackson.databind.JsonNode out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                RestAssured.given().contentType("application/json").body(body)
+                        .post("/v2/models/" + job + "/versions/step-1/infer").then().statusCode(200).extract().asString());
+        assertEquals("r1", out.get("id").asText());
+        assertEquals("step-1", out.get("model_version").asText());
+        com.fasterxml.jackson.databind.JsonNode embedding = out.get("outputs").get(0);
+        assertEquals("embedding", embedding.get("name").asText());
+        assertEquals("[1,32]", embedding.get("shape").toString());
+        float[] viaGrpc = values(grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(5)).build()), 0);
+        for (int i = 0; i < 32; i++) {
+            assertEquals(viaGrpc[i], embedding.get("data").get(i).floatValue(), 1e-5f);
+        }
+        assertEquals(10, out.get("outputs").get(1).get("data").size(), "probabilities over the vocabulary");
+
+        // the same image as a prepared FP32 tensor gives the same embedding
+        float[] px = new float[28 * 28];
+        dev.maws.platform.image.Pixels.resize(new dev.maws.platform.image.ImageDecoder(1_000_000).decode(images.png(5), 1), 28,
+                dev.maws.platform.image.Pixels.Normalization.standard(1), px, 0);
+        StringBuilder data = new StringBuilder();
+        for (float v : px) {
+            data.append(data.length() == 0 ? "" : ",").append(v);
+        }
+        com.fasterxml.jackson.databind.JsonNode fromPixels = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                RestAssured.given().contentType("application/json").body("{\"inputs\":[{\"name\":\"pixels\",\"datatype\":\"FP32\","
+                        + "\"shape\":[1,1,28,28],\"data\":[" + data + "]}],\"outputs\":[{\"name\":\"embedding\"}]}")
+                        .post("/v2/models/" + job + "/infer").then().statusCode(200).extract().asString());
+        assertEquals(1, fromPixels.get("outputs").size());
+        for (int i = 0; i < 32; i++) {
+            assertEquals(viaGrpc[i], fromPixels.get("outputs").get(0).get("data").get(i).floatValue(), 1e-5f);
+        }
+
+        RestAssured.given().contentType("application/json").body(body.replace("BYTES", "INT8"))
+                .post("/v2/models/" + job + "/infer").then().statusCode(400);
+        RestAssured.given().contentType("application/json").body("{\"inputs\":[{\"name\":\"pixels\",\"datatype\":\"FP32\","
+                + "\"shape\":[1,1,28,27],\"data\":[1,2]}]}").post("/v2/models/" + job + "/infer").then().statusCode(400);
+        RestAssured.given().contentType("application/json").body(body).post("/v2/models/no-such-job/infer").then().statusCode(404);
+    }
+
+    @Test
     void restMirrorsGrpc() {
         String data = Base64.getEncoder().encodeToString(images.png(0));
         String body = "{\"model\":\"" + job + "/step-1\",\"images\":[{\"data\":\"" + data + "\"}],\"normalize\":true}";

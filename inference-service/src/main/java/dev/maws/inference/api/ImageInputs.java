@@ -30,6 +30,11 @@ public class ImageInputs {
         this.decoder = new ImageDecoder(config.maxImagePixels());
     }
 
+    /** Most images in one request (maws.inference.max-images-per-request). */
+    public int maxImages() {
+        return config.maxImagesPerRequest();
+    }
+
     /** Checks the count; the pixels come from {@link #pixels}. */
     public void checkCount(List<Image> images) {
         if (images.isEmpty()) {

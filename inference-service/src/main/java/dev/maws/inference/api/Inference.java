@@ -136,6 +136,35 @@ public class Inference {
         return out.build();
     }
 
+    /** Rows of a model's output for images given as encoded bytes or as prepared pixels. */
+    public record Rows(ModelRegistry.Loaded model, float[][] rows) {}
+
+    /**
+     * @param images encoded images, or null when {@code pixels} holds n prepared (C, S, S) images
+     */
+    public Rows forward(String model, List<dev.maws.proto.v1.Image> images, float[] pixels, int n,
+            ModelRegistry.Output output) throws Exception {
+        ModelRegistry.Loaded m = models.load(model);
+        if (output.probabilities() && !m.model().hasHead()) {
+            throw new IllegalArgumentException("model " + m.reference() + " is an " + m.model().manifest().stage()
+                    + " checkpoint without a classification head; use a WSP checkpoint");
+        }
+        float[] px;
+        if (images != null) {
+            px = inputs.pixels(images, m);
+        } else {
+            VitConfig c = m.model().config();
+            long expected = (long) n * c.channels() * c.imageSize() * c.imageSize();
+            if (n <= 0 || n > inputs.maxImages() || pixels.length != expected) {
+                throw new IllegalArgumentException("pixels must be [N, " + c.channels() + ", " + c.imageSize() + ", "
+                        + c.imageSize() + "] with 1 <= N <= " + inputs.maxImages() + ", normalised as in training; got "
+                        + pixels.length + " values for N=" + n);
+            }
+            px = pixels;
+        }
+        return new Rows(m, models.forward(m, output, px, n));
+    }
+
     static ModelInfo info(ModelRegistry.Loaded m, String state) {
         return ModelInfo.newBuilder().setReference(m.reference()).setStage(m.model().manifest().stage()).setState(state)
                 .setVocabularyVersion(m.vocabulary() == null ? "" : m.vocabulary().version())

@@ -92,7 +92,7 @@ public class InferenceGrpcService extends MutinyInferenceServiceGrpc.InferenceSe
     }
 
     /** A call of the inference layer. */
-    interface Call<T> {
+    public interface Call<T> {
         T get() throws Exception;
     }
 
@@ -104,7 +104,7 @@ public class InferenceGrpcService extends MutinyInferenceServiceGrpc.InferenceSe
         }
     }
 
-    static Status status(Exception e) {
+    public static Status status(Exception e) {
         if (e instanceof ModelRegistry.OverloadedException) {
             return Status.RESOURCE_EXHAUSTED;
         }
