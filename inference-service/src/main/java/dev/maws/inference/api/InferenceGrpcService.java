@@ -104,6 +104,17 @@ public class InferenceGrpcService extends MutinyInferenceServiceGrpc.InferenceSe
         }
     }
 
+    /** The REST status of the same error: 400, 404, 429, 503 or 500. */
+    public static int httpStatus(Exception e) {
+        return switch (status(e).getCode()) {
+            case INVALID_ARGUMENT -> 400;
+            case NOT_FOUND -> 404;
+            case RESOURCE_EXHAUSTED -> 429;
+            case UNAVAILABLE -> 503;
+            default -> 500;
+        };
+    }
+
     public static Status status(Exception e) {
         if (e instanceof ModelRegistry.OverloadedException) {
             return Status.RESOURCE_EXHAUSTED;

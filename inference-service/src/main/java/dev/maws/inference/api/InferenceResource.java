@@ -119,15 +119,13 @@ public class InferenceResource {
         try {
             return Response.ok(PRINTER.print(call.get())).build();
         } catch (Exception e) {
-            int status = switch (InferenceGrpcService.status(e).getCode()) {
-                case INVALID_ARGUMENT -> 400;
-                case NOT_FOUND -> 404;
-                case RESOURCE_EXHAUSTED -> 429;
-                case UNAVAILABLE -> 503;
-                default -> 500;
-            };
-            return Response.status(status).type(MediaType.APPLICATION_JSON)
-                    .entity(Map.of("error", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())).build();
+            return error(e);
         }
+    }
+
+    /** The REST answer to an error of the inference layer: its status and {"error": message}. */
+    public static Response error(Exception e) {
+        return Response.status(InferenceGrpcService.httpStatus(e)).type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("error", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())).build();
     }
 }

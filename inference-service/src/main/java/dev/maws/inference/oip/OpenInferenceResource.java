@@ -23,6 +23,7 @@ import com.google.protobuf.ByteString;
 
 import dev.maws.inference.api.Inference;
 import dev.maws.inference.api.InferenceGrpcService;
+import dev.maws.inference.api.InferenceResource;
 import dev.maws.inference.models.ModelRegistry;
 import dev.maws.proto.v1.Image;
 import io.smallrye.common.annotation.Blocking;
@@ -230,14 +231,7 @@ public class OpenInferenceResource {
         try {
             return Response.ok(call.get()).build();
         } catch (Exception e) {
-            int status = switch (InferenceGrpcService.status(e).getCode()) {
-                case INVALID_ARGUMENT -> 400;
-                case NOT_FOUND -> 404;
-                case RESOURCE_EXHAUSTED -> 429;
-                default -> 500;
-            };
-            return Response.status(status).type(MediaType.APPLICATION_JSON)
-                    .entity(Map.of("error", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())).build();
+            return InferenceResource.error(e);
         }
     }
 }
