@@ -72,13 +72,8 @@ final class InferenceBenchmark implements BenchMain.Benchmark {
         DjlRuntime runtime = DjlRuntime.start(System.getenv("DJL_CACHE_DIR"));
         BenchReport report = new BenchReport("inference", "cpu");
         Path dir = outDir.resolve("inference-devstack");
-        if (Files.exists(dir)) {
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
         FashionMnist data = FashionMnist.fixture("t10k");
-        try (DevStack stack = new DevStack(dir).start();
+        try (DevStack stack = DevStack.fresh(dir).start();
                 ObjectStore store = new ObjectStore(stack.s3Endpoint(), "us-east-1", stack.s3AccessKey(),
                         stack.s3SecretKey(), DevStack.BUCKET)) {
             List<Vocabulary.Entry> entries = new ArrayList<>();

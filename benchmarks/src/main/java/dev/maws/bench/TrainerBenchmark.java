@@ -2,7 +2,6 @@ package dev.maws.bench;
 
 import static dev.maws.bench.BenchReport.row;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,12 +67,7 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
         DjlRuntime runtime = DjlRuntime.start(System.getenv("DJL_CACHE_DIR"));
         BenchReport report = new BenchReport("trainer", device);
         Path dir = outDir.resolve("trainer-devstack");
-        if (Files.exists(dir)) { // a fresh topic and bucket every run
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
-        try (DevStack stack = new DevStack(dir).start();
+        try (DevStack stack = DevStack.fresh(dir).start();
                 ObjectStore store = new ObjectStore(stack.s3Endpoint(), "us-east-1", stack.s3AccessKey(),
                         stack.s3SecretKey(), DevStack.BUCKET);
                 DataParallel<MaskedAutoencoder> dp = DataParallel.create(runtime, device, 1,

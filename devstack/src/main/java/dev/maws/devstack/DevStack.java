@@ -1,10 +1,14 @@
 package dev.maws.devstack;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Kafka + S3 for tests and the local run: a real broker and a real S3 server in this JVM, on free
@@ -32,6 +36,18 @@ public final class DevStack implements AutoCloseable {
     public DevStack(Path dataDir) {
         this.kafka = new EmbeddedKafka(dataDir.resolve("kafka"), TOPICS);
         this.s3 = new EmbeddedS3(dataDir.resolve("s3"), List.of(BUCKET));
+    }
+
+    /** A stack on {@code dataDir} emptied first: no topic, record or object of an earlier run. */
+    public static DevStack fresh(Path dataDir) throws IOException {
+        if (Files.exists(dataDir)) {
+            try (Stream<Path> walk = Files.walk(dataDir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        return new DevStack(dataDir);
     }
 
     public DevStack start() {

@@ -30,12 +30,7 @@ public final class DevStackClients {
 
     /** Sends one record (String key, bytes value) and waits until the broker has acknowledged it. */
     public static RecordMetadata produce(String bootstrapServers, String topic, String key, byte[] value) {
-        Properties p = new Properties();
-        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
-        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        try (KafkaProducer<String, byte[]> producer =
-                new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = producer(bootstrapServers)) {
             return producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot produce to " + topic + " on " + bootstrapServers, e);
@@ -44,12 +39,7 @@ public final class DevStackClients {
 
     /** Sends records (key -> value) in order with one producer and waits until every one is acknowledged. */
     public static void produceAll(String bootstrapServers, String topic, List<Map.Entry<String, byte[]>> records) {
-        Properties p = new Properties();
-        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
-        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        try (KafkaProducer<String, byte[]> producer =
-                new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = producer(bootstrapServers)) {
             List<java.util.concurrent.Future<RecordMetadata>> acks = new ArrayList<>(records.size());
             for (Map.Entry<String, byte[]> r : records) {
                 acks.add(producer.send(new ProducerRecord<>(topic, r.getKey(), r.getValue())));
@@ -61,6 +51,15 @@ public final class DevStackClients {
         } catch (Exception e) {
             throw new IllegalStateException("cannot produce to " + topic + " on " + bootstrapServers, e);
         }
+    }
+
+    /** An idempotent producer that waits for every in-sync replica (acks=all). */
+    private static KafkaProducer<String, byte[]> producer(String bootstrapServers) {
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
     /**

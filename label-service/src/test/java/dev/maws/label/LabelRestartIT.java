@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,12 +34,7 @@ class LabelRestartIT {
     @Test
     void aKilledServiceLosesAndDuplicatesNothingObservable() throws Exception {
         Path dir = Path.of("target/devstack-restart-it");
-        if (Files.exists(dir)) {
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-        try (DevStack stack = new DevStack(dir).start()) {
+        try (DevStack stack = DevStack.fresh(dir).start()) {
             String kafka = stack.kafkaBootstrapServers();
             List<Map.Entry<String, byte[]>> captions = new ArrayList<>();
             for (int i = 0; i < CAPTIONS; i++) {

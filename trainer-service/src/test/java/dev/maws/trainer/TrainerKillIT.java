@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -48,12 +47,7 @@ class TrainerKillIT {
     @BeforeAll
     static void startStack() throws IOException {
         Path dir = Path.of("target/devstack-kill-it");
-        if (Files.exists(dir)) {
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-        stack = new DevStack(dir).start();
+        stack = DevStack.fresh(dir).start();
         store = new ObjectStore(stack.s3Endpoint(), "us-east-1", stack.s3AccessKey(), stack.s3SecretKey(), DevStack.BUCKET);
         TrainingFixture.write(store, new VocabularyStore(store), stack.kafkaBootstrapServers());
     }
@@ -73,7 +67,7 @@ class TrainerKillIT {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
         try {
             TrainerServiceGrpc.TrainerServiceBlockingStub grpc = stub(channel);
-            Job straight = await(grpc, grpc.startJob(StartJobRequest.newBuilder().setSpec(spec).build()).getId());
+            Job straight = TrainingFixture.await(grpc, grpc.startJob(StartJobRequest.newBuilder().setSpec(spec).build()).getId());
             assertEquals(JobState.JOB_STATE_SUCCEEDED, straight.getState(), straight.getError());
 
             String id = grpc.startJob(StartJobRequest.newBuilder().setSpec(spec).build()).getId();
@@ -88,7 +82,7 @@ class TrainerKillIT {
             assertTrue(atKill.getStep() < straight.getTotalSteps(), atKill.toString());
 
             trainer = startTrainer(port, 2);
-            Job resumed = await(grpc, id);
+            Job resumed = TrainingFixture.await(grpc, id);
             assertEquals(JobState.JOB_STATE_SUCCEEDED, resumed.getState(), resumed.getError());
             assertEquals(straight.getTotalSteps(), resumed.getStep());
             List<Double> a = TrainingFixture.losses(store, straight.getId());
@@ -117,22 +111,6 @@ class TrainerKillIT {
         Metadata auth = new Metadata();
         auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + TOKEN);
         return TrainerServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
-    }
-
-    private static Job await(TrainerServiceGrpc.TrainerServiceBlockingStub grpc, String id) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (System.nanoTime() < deadline) {
-            try {
-                Job job = grpc.getJob(GetJobRequest.newBuilder().setId(id).build());
-                if (job.getState() != JobState.JOB_STATE_QUEUED && job.getState() != JobState.JOB_STATE_RUNNING) {
-                    return job;
-                }
-            } catch (io.grpc.StatusRuntimeException e) {
-                // restarting
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("job " + id + " did not end in 5 minutes");
     }
 
     private static Job jobInStore(String id) throws Exception {

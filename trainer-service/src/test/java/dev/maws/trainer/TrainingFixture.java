@@ -4,14 +4,21 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import dev.maws.devstack.DevStackClients;
 import dev.maws.devstack.fashion.FashionMnist;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.platform.vocabulary.Vocabulary;
 import dev.maws.platform.vocabulary.VocabularyStore;
+import dev.maws.proto.v1.GetJobRequest;
+import dev.maws.proto.v1.Job;
+import dev.maws.proto.v1.JobState;
 import dev.maws.proto.v1.LabeledImage;
 import dev.maws.proto.v1.ModelConfig;
+import dev.maws.proto.v1.TrainerServiceGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 
 /**
  * The training set of the trainer tests: Fashion-MNIST fixture images in S3 and one LabeledImage
@@ -85,5 +92,27 @@ final class TrainingFixture {
             }
         }
         return losses;
+    }
+
+    /**
+     * Polls GetJob until the job is neither queued nor running (5 minutes at most). UNAVAILABLE is
+     * waited out: the kill test asks while the trainer restarts.
+     */
+    static Job await(TrainerServiceGrpc.TrainerServiceBlockingStub trainer, String id) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            try {
+                Job job = trainer.getJob(GetJobRequest.newBuilder().setId(id).build());
+                if (job.getState() != JobState.JOB_STATE_QUEUED && job.getState() != JobState.JOB_STATE_RUNNING) {
+                    return job;
+                }
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                    throw e;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("job " + id + " did not end in 5 minutes");
     }
 }

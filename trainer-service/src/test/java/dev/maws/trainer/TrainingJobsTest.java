@@ -157,12 +157,12 @@ class TrainingJobsTest {
                 break;
             }
         }
-        Job stopped = await(second.getId());
+        Job stopped = TrainingFixture.await(trainer, second.getId());
         assertEquals(JobState.JOB_STATE_CANCELLED, stopped.getState(), "stopped before its end: " + stopped);
         assertTrue(stopped.getStep() < straight.getTotalSteps(), stopped.toString());
 
         trainer.resumeJob(ResumeJobRequest.newBuilder().setId(second.getId()).build());
-        Job resumed = await(second.getId());
+        Job resumed = TrainingFixture.await(trainer, second.getId());
         assertEquals(JobState.JOB_STATE_SUCCEEDED, resumed.getState(), resumed.getError());
         assertEquals(straight.getTotalSteps(), resumed.getStep());
         List<Double> a = TrainingFixture.losses(store, straight.getId());
@@ -256,19 +256,7 @@ class TrainingJobsTest {
     }
 
     private Job run(JobSpec spec) throws InterruptedException {
-        return await(trainer.startJob(StartJobRequest.newBuilder().setSpec(spec).build()).getId());
-    }
-
-    private Job await(String id) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (System.nanoTime() < deadline) {
-            Job job = trainer.getJob(GetJobRequest.newBuilder().setId(id).build());
-            if (job.getState() != JobState.JOB_STATE_QUEUED && job.getState() != JobState.JOB_STATE_RUNNING) {
-                return job;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("job " + id + " did not end in 5 minutes");
+        return TrainingFixture.await(trainer, trainer.startJob(StartJobRequest.newBuilder().setSpec(spec).build()).getId());
     }
 
     private static void assertFalls(List<Double> losses, double ratio, String what) {

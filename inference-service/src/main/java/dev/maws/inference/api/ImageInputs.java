@@ -74,16 +74,7 @@ public class ImageInputs {
             }
             case URI -> {
                 String uri = image.getUri();
-                String key = uri;
-                if (uri.startsWith("s3://")) {
-                    String rest = uri.substring(5);
-                    int slash = rest.indexOf('/');
-                    if (slash < 0 || !rest.substring(0, slash).equals(store.bucket())) {
-                        throw new IllegalArgumentException("uri " + uri + " is not in the platform bucket " + store.bucket());
-                    }
-                    key = rest.substring(slash + 1);
-                }
-                ObjectStore.checkKey(key);
+                String key = store.keyOf(uri);
                 byte[] bytes = store.find(key).orElseThrow(() -> new IllegalArgumentException("no object " + uri));
                 if (bytes.length > config.maxImageBytes()) {
                     throw new IllegalArgumentException(uri + " is " + bytes.length + " bytes; at most "

@@ -79,7 +79,6 @@ public class ModelRegistry implements HealthCheck {
     private final Map<String, Resolved> latest = new ConcurrentHashMap<>();
     /** What request threads may read without a trip to the inference thread: the loaded models by reference. */
     private final Map<String, Loaded> readable = new ConcurrentHashMap<>();
-    private volatile int loadedCount;
     private volatile String defaultReference;
     private volatile String defaultProblem = "not loaded yet";
 
@@ -97,7 +96,7 @@ public class ModelRegistry implements HealthCheck {
         this.worker = new Thread(this::loop, THREAD);
         this.worker.setDaemon(true);
         this.worker.start();
-        Gauge.builder("maws.inference.loaded.models", () -> loadedCount).description("checkpoints held in memory")
+        Gauge.builder("maws.inference.loaded.models", readable, Map::size).description("checkpoints held in memory")
                 .register(metrics);
         config.defaultModel().ifPresent(ref -> queue.add(new FutureTask<>(() -> {
             try {
@@ -160,7 +159,6 @@ public class ModelRegistry implements HealthCheck {
         return call(() -> {
             Loaded l = loaded.remove(resolve(reference));
             readable.keySet().retainAll(loaded.keySet());
-            loadedCount = loaded.size();
             if (l != null) {
                 l.model().close();
                 LOG.infof("unloaded %s", l.reference());
@@ -320,7 +318,6 @@ public class ModelRegistry implements HealthCheck {
         }
         readable.put(resolved, l);
         readable.keySet().retainAll(loaded.keySet());
-        loadedCount = loaded.size();
         return l;
     }
 

@@ -31,11 +31,6 @@ public final class S3CheckpointFiles implements CheckpointFiles {
         ObjectStore.checkKey(prefix);
     }
 
-    /** The key prefix of a checkpoint, ending in '/'. */
-    public String prefix() {
-        return prefix;
-    }
-
     @Override
     public OutputStream create(String name) throws IOException {
         Path tmp = Files.createTempFile("maws-checkpoint-", ".part");

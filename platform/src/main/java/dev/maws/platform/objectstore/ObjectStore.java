@@ -68,6 +68,24 @@ public final class ObjectStore implements AutoCloseable {
         return key;
     }
 
+    /**
+     * The key of an object reference from outside: a key of this bucket ({@code images/...}) or an
+     * {@code s3://bucket/key} URI naming this bucket.
+     *
+     * @throws IllegalArgumentException when it names another bucket or the key fails {@link #checkKey}
+     */
+    public String keyOf(String uri) {
+        if (uri == null || !uri.startsWith("s3://")) {
+            return checkKey(uri);
+        }
+        String rest = uri.substring("s3://".length());
+        int slash = rest.indexOf('/');
+        if (slash < 0 || !rest.substring(0, slash).equals(bucket)) {
+            throw new IllegalArgumentException(abbreviate(uri) + " is not in the platform bucket " + bucket);
+        }
+        return checkKey(rest.substring(slash + 1));
+    }
+
     public void put(String key, byte[] data, String contentType) {
         checkKey(key);
         try {

@@ -64,4 +64,18 @@ class ObjectStoreTest {
         }
         assertEquals("checkpoints/job-1/latest", ObjectStore.checkKey("checkpoints/job-1/latest"));
     }
+
+    @Test
+    void readsObjectReferencesOfThisBucketOnly() {
+        String bucket = store.bucket();
+        assertEquals("images/a/1.png", store.keyOf("images/a/1.png"));
+        assertEquals("images/a/1.png", store.keyOf("s3://" + bucket + "/images/a/1.png"));
+        for (String other : new String[] {"s3://other/images/a.png", "s3://" + bucket, "s3://" + bucket + "x/a.png"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.keyOf(other), other);
+            assertTrue(e.getMessage().endsWith("is not in the platform bucket " + bucket), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> store.keyOf("s3://" + bucket + "/images/../jobs/x.json"));
+        assertTrue(e.getMessage().contains("'..'"), e.getMessage());
+    }
 }

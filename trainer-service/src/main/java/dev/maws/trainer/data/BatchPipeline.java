@@ -1,7 +1,6 @@
 package dev.maws.trainer.data;
 
 import java.util.ArrayDeque;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -74,8 +73,8 @@ public final class BatchPipeline implements AutoCloseable {
         if (resumeFrom != null) {
             this.start = resumeFrom;
         } else {
-            Map<Integer, Long>[] range = reader.snapshot();
-            this.start = new DataPosition(0, range[0], range[1], 0, DataPosition.Counters.ZERO);
+            EpochReader.Offsets range = reader.snapshot();
+            this.start = new DataPosition(0, range.begin(), range.end(), 0, DataPosition.Counters.ZERO);
         }
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(settings.fetchThreads(), r -> {
@@ -169,10 +168,10 @@ public final class BatchPipeline implements AutoCloseable {
                 }
                 counters = counters.plus(0, 0, 0, 0, k);
                 k = 0;
-                Map<Integer, Long>[] range = reader.snapshot();
-                stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), stream.epoch() + 1, range[0], range[1]);
+                EpochReader.Offsets range = reader.snapshot();
+                stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), stream.epoch() + 1, range.begin(), range.end());
                 LOG.infof("%s: epoch %d starts, %d records", s.groupId(), stream.epoch(),
-                        new DataPosition(stream.epoch(), range[0], range[1], 0, counters).span());
+                        new DataPosition(stream.epoch(), range.begin(), range.end(), 0, counters).span());
                 streamEnded = false;
                 batchesThisEpoch = 0;
                 continue;
@@ -238,15 +237,17 @@ public final class BatchPipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        if (thread.getState() == Thread.State.NEW) {
+            reader.close(); // never begun: the reading thread would have closed it
+            pool.shutdownNow();
+            return;
+        }
         thread.interrupt();
         pool.shutdownNow();
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (!thread.isAlive() && thread.getState() == Thread.State.NEW) {
-            reader.close();
         }
     }
 }

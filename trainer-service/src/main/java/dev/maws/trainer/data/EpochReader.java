@@ -28,7 +28,6 @@ final class EpochReader implements AutoCloseable {
     private static final int PAUSE_AT = 5000;
 
     private final KafkaConsumer<String, byte[]> consumer;
-    private final String topic;
     private final List<TopicPartition> partitions = new ArrayList<>();
     private final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> buffered = new HashMap<>();
     private Map<Integer, Long> end = Map.of();
@@ -43,7 +42,6 @@ final class EpochReader implements AutoCloseable {
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
         this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        this.topic = topic;
         consumer.partitionsFor(topic, Duration.ofSeconds(30))
                 .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
         partitions.sort(java.util.Comparator.comparingInt(TopicPartition::partition));
@@ -53,15 +51,16 @@ final class EpochReader implements AutoCloseable {
         consumer.assign(partitions);
     }
 
-    /** The offsets an epoch starting now covers: [beginning, end) of every partition. */
-    Map<Integer, Long>[] snapshot() {
+    /** The offsets an epoch covers: [begin, end) per partition. */
+    record Offsets(Map<Integer, Long> begin, Map<Integer, Long> end) {}
+
+    /** The offsets an epoch starting now covers: beginning to end of every partition. */
+    Offsets snapshot() {
         Map<Integer, Long> b = new HashMap<>();
         Map<Integer, Long> e = new HashMap<>();
         consumer.beginningOffsets(partitions).forEach((tp, o) -> b.put(tp.partition(), o));
         consumer.endOffsets(partitions).forEach((tp, o) -> e.put(tp.partition(), o));
-        @SuppressWarnings("unchecked")
-        Map<Integer, Long>[] range = new Map[] {b, e};
-        return range;
+        return new Offsets(b, e);
     }
 
     /** Positions the reader at the start of an epoch with these bounds. */
@@ -119,10 +118,6 @@ final class EpochReader implements AutoCloseable {
                 buffered.get(new TopicPartition(r.topic(), r.partition())).add(r);
             }
         }
-    }
-
-    String topic() {
-        return topic;
     }
 
     @Override

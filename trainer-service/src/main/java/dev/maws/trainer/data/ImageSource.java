@@ -49,18 +49,8 @@ public final class ImageSource {
     }
 
     private String keyOf(String uri) throws IOException {
-        String key = uri;
-        if (uri.startsWith("s3://")) {
-            String rest = uri.substring(5);
-            int slash = rest.indexOf('/');
-            String bucket = slash < 0 ? rest : rest.substring(0, slash);
-            if (!bucket.equals(store.bucket())) {
-                throw new IOException(uri + " is not in the platform bucket " + store.bucket());
-            }
-            key = rest.substring(slash + 1);
-        }
         try {
-            return ObjectStore.checkKey(key);
+            return store.keyOf(uri);
         } catch (IllegalArgumentException e) {
             throw new IOException("image_uri \"" + uri + "\": " + e.getMessage());
         }
