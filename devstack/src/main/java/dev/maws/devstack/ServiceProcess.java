@@ -5,6 +5,8 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,11 +29,22 @@ public final class ServiceProcess {
      */
     public static Process start(Path jar, Map<String, String> env, int port, Path log, Duration timeout) throws IOException,
             InterruptedException {
+        return start(jar, List.of("-Xmx1g"), env, port, log, timeout);
+    }
+
+    /** @param jvmOptions options before {@code -jar} (heap size, {@code -Dquarkus...} properties) */
+    public static Process start(Path jar, List<String> jvmOptions, Map<String, String> env, int port, Path log,
+            Duration timeout) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-jar", jar.toString());
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(jvmOptions);
+        command.add("-jar");
+        command.add(jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
         pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Process p = pb.start();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {

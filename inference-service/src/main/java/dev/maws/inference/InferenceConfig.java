@@ -46,4 +46,46 @@ public interface InferenceConfig {
     /** Requests waiting for the inference thread; more answer RESOURCE_EXHAUSTED / 429 at once. */
     @WithDefault("256")
     int maxQueuedRequests();
+
+    /** Evaluation jobs (StartEvaluation): one runs at a time. */
+    EvaluationLimits evaluation();
+
+    /** {@code maws.inference.evaluation.*}. */
+    interface EvaluationLimits {
+        /** Evaluations waiting behind the running one; more answer RESOURCE_EXHAUSTED / 429. */
+        @WithDefault("8")
+        int maxQueued();
+
+        /** Examples of one split (evaluated or used to train the probes). */
+        @WithDefault("100000")
+        int maxExamples();
+
+        /** Bytes of one dataset manifest. */
+        @WithDefault("33554432")
+        long maxManifestBytes();
+
+        /** Threads that fetch and decode a split's images while the model embeds them. */
+        @WithDefault("4")
+        int fetchThreads();
+
+        /** Linear probe: epochs over the training split's features. */
+        @WithDefault("30")
+        int linearEpochs();
+
+        /** Linear probe: features per step. */
+        @WithDefault("256")
+        int linearBatchSize();
+
+        /** Peak learning rate of the probes (AdamW, warm-up then cosine to 0). */
+        @WithDefault("0.01")
+        double probeLr();
+
+        /** Few-shot probes: optimizer steps on the k-per-class features (full batch). */
+        @WithDefault("300")
+        int fewShotSteps();
+
+        /** Few-shot probes: weight decay (few features overfit without it). */
+        @WithDefault("0.05")
+        double fewShotWeightDecay();
+    }
 }

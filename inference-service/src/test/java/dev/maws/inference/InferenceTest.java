@@ -3,8 +3,8 @@ package dev.maws.inference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.maws.inference.TestModels.assertStatus;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -21,19 +21,10 @@ import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.ByteString;
 
-import ai.djl.ndarray.NDManager;
 import dev.maws.devstack.DevStackResource;
 import dev.maws.devstack.fashion.FashionMnist;
 import dev.maws.inference.models.ModelRegistry;
-import dev.maws.model.checkpoint.Checkpoint;
-import dev.maws.model.checkpoint.CheckpointManifest;
-import dev.maws.model.mae.MaskedAutoencoder;
-import dev.maws.model.nn.Parameters;
-import dev.maws.model.vit.VitConfig;
-import dev.maws.model.wsp.WspClassifier;
-import dev.maws.platform.checkpoint.S3CheckpointFiles;
 import dev.maws.platform.objectstore.ObjectStore;
-import dev.maws.platform.vocabulary.Vocabulary;
 import dev.maws.platform.vocabulary.VocabularyStore;
 import dev.maws.proto.v1.ClassifyRequest;
 import dev.maws.proto.v1.Classification;
@@ -48,7 +39,6 @@ import dev.maws.proto.v1.UnloadModelRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -60,8 +50,7 @@ import io.restassured.RestAssured;
 @QuarkusTestResource(value = DevStackResource.class, initArgs = @ResourceArg(name = "service.label-service",
         value = "../label-service/target/quarkus-app/quarkus-run.jar"))
 class InferenceTest {
-    static final VitConfig MODEL = new VitConfig("test", 28, 7, 1, 32, 2, 2, 2.0, 16, 1, 2, VitConfig.Pooling.MEAN);
-    static final String VOCABULARY = "inference-test-v1";
+    static final String VOCABULARY = TestModels.VOCABULARY;
 
     @Inject
     ObjectStore store;
@@ -81,11 +70,7 @@ class InferenceTest {
     void setUp() throws Exception {
         channel = ManagedChannelBuilder.forAddress("localhost", RestAssured.port).usePlaintext().build();
         grpc = InferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-        List<Vocabulary.Entry> entries = new ArrayList<>();
-        for (int c = 0; c < 10; c++) {
-            entries.add(new Vocabulary.Entry(FashionMnist.CLASS_SYNSETS.get(c), List.of(FashionMnist.CLASS_HASHTAGS.get(c)), 1));
-        }
-        vocabularies.put(new Vocabulary(VOCABULARY, "2026-11-26T00:00:00Z", "test", 10, entries));
+        TestModels.putVocabulary(vocabularies);
         job = "wsp-test-" + UUID.randomUUID().toString().substring(0, 8);
         checkpoint(job, 1, "WSP", 1);
     }
@@ -96,16 +81,7 @@ class InferenceTest {
     }
 
     private void checkpoint(String id, long step, String stage, long seed) throws Exception {
-        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, seed)) {
-            if (stage.equals("WSP")) {
-                new WspClassifier(p, MODEL, 10);
-            } else {
-                new MaskedAutoencoder(p, MODEL, true);
-            }
-            Checkpoint.save(new S3CheckpointFiles(store, id, step), p, null, new CheckpointManifest(CheckpointManifest.FORMAT,
-                    stage, MODEL, stage.equals("WSP") ? 10 : 0, stage.equals("WSP") ? VOCABULARY : "", step, 0.1, Map.of(),
-                    Map.of(), null, null));
-        }
+        TestModels.checkpoint(store, id, step, stage, seed);
     }
 
     private Image png(int i) {
@@ -355,12 +331,6 @@ class InferenceTest {
         assertTrue(RestAssured.get("/v1/models").asString().contains(job + "/step-1"));
         RestAssured.delete("/v1/models/" + job + "/step-1").then().statusCode(200);
         RestAssured.delete("/v1/models/" + job + "/step-1").then().statusCode(404);
-    }
-
-    private static void assertStatus(Status.Code code, String message, Runnable call) {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
-        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
-        assertTrue(e.getStatus().getDescription().contains(message), e.getStatus().getDescription());
     }
 
     private static float[] values(EmbedResponse r, int i) {

@@ -118,18 +118,9 @@ public class Inference {
                 request.getImagesCount());
         ZeroShotResponse.Builder out = ZeroShotResponse.newBuilder().setModel(m.reference()).addAllResolutions(resolutions);
         for (float[] p : probs) {
-            // a class's logit is the logsumexp of its synsets' logits: its mass is the sum of their probabilities
-            double[] mass = new double[resolutions.size()];
-            double total = 0;
-            for (int c = 0; c < mass.length; c++) {
-                for (String s : resolutions.get(c).getSynsetsList()) {
-                    mass[c] += p[index.get(s)];
-                }
-                total += mass[c];
-            }
             ClassProbabilities.Builder cp = ClassProbabilities.newBuilder();
-            for (double x : mass) {
-                cp.addProbabilities((float) (x / total));
+            for (float x : ClassResolver.classProbabilities(p, resolutions, index)) {
+                cp.addProbabilities(x);
             }
             out.addResults(cp);
         }

@@ -1,5 +1,6 @@
 package dev.maws.inference.api;
 
+import dev.maws.inference.evaluation.Evaluations;
 import dev.maws.inference.models.ModelRegistry;
 import dev.maws.inference.zeroshot.ClassResolver;
 import dev.maws.platform.checkpoint.CheckpointCatalog;
@@ -7,10 +8,13 @@ import dev.maws.proto.v1.ClassifyRequest;
 import dev.maws.proto.v1.ClassifyResponse;
 import dev.maws.proto.v1.EmbedRequest;
 import dev.maws.proto.v1.EmbedResponse;
+import dev.maws.proto.v1.Evaluation;
+import dev.maws.proto.v1.GetEvaluationRequest;
 import dev.maws.proto.v1.ListModelsRequest;
 import dev.maws.proto.v1.ListModelsResponse;
 import dev.maws.proto.v1.LoadModelRequest;
 import dev.maws.proto.v1.ModelInfo;
+import dev.maws.proto.v1.StartEvaluationRequest;
 import dev.maws.proto.v1.MutinyInferenceServiceGrpc;
 import dev.maws.proto.v1.UnloadModelRequest;
 import dev.maws.proto.v1.ZeroShotRequest;
@@ -21,20 +25,22 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 
 /**
- * gRPC {@code InferenceService}: Embed, Classify, ZeroShot and model management. The evaluation
- * calls answer UNIMPLEMENTED (the inference-service issue is not finished). Errors: INVALID_ARGUMENT
- * (bad images, reference, sizes; the message names what), NOT_FOUND (no such checkpoint),
- * RESOURCE_EXHAUSTED (inference queue full), UNAVAILABLE (label-service unreachable for class names).
+ * gRPC {@code InferenceService}: Embed, Classify, ZeroShot, evaluations and model management.
+ * Errors: INVALID_ARGUMENT (bad images, reference, sizes, evaluation settings; the message names
+ * what), NOT_FOUND (no such checkpoint, dataset or evaluation), RESOURCE_EXHAUSTED (inference or
+ * evaluation queue full), UNAVAILABLE (label-service unreachable for class names).
  */
 @GrpcService
 public class InferenceGrpcService extends MutinyInferenceServiceGrpc.InferenceServiceImplBase {
     private final Inference inference;
     private final ModelRegistry models;
+    private final Evaluations evaluations;
     private final RequestMetrics metrics;
 
-    InferenceGrpcService(Inference inference, ModelRegistry models, RequestMetrics metrics) {
+    InferenceGrpcService(Inference inference, ModelRegistry models, Evaluations evaluations, RequestMetrics metrics) {
         this.inference = inference;
         this.models = models;
+        this.evaluations = evaluations;
         this.metrics = metrics;
     }
 
@@ -54,6 +60,18 @@ public class InferenceGrpcService extends MutinyInferenceServiceGrpc.InferenceSe
     @Blocking
     public Uni<ZeroShotResponse> zeroShot(ZeroShotRequest request) {
         return call(() -> metrics.timed("zero_shot", () -> inference.zeroShot(request)));
+    }
+
+    @Override
+    @Blocking
+    public Uni<Evaluation> startEvaluation(StartEvaluationRequest request) {
+        return call(() -> evaluations.start(request));
+    }
+
+    @Override
+    @Blocking
+    public Uni<Evaluation> getEvaluation(GetEvaluationRequest request) {
+        return call(() -> evaluations.get(request.getId()));
     }
 
     @Override
@@ -119,7 +137,8 @@ public class InferenceGrpcService extends MutinyInferenceServiceGrpc.InferenceSe
         if (e instanceof ModelRegistry.OverloadedException) {
             return Status.RESOURCE_EXHAUSTED;
         }
-        if (e instanceof NotLoadedException || e instanceof CheckpointCatalog.NoSuchCheckpointException) {
+        if (e instanceof NotLoadedException || e instanceof CheckpointCatalog.NoSuchCheckpointException
+                || e instanceof Evaluations.NoSuchEvaluationException) {
             return Status.NOT_FOUND;
         }
         if (e instanceof ClassResolver.LabelServiceException) {

@@ -18,15 +18,17 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 
+import dev.maws.inference.evaluation.Evaluations;
 import dev.maws.inference.models.ModelRegistry;
 import dev.maws.proto.v1.ClassifyRequest;
 import dev.maws.proto.v1.EmbedRequest;
 import dev.maws.proto.v1.ListModelsResponse;
+import dev.maws.proto.v1.StartEvaluationRequest;
 import dev.maws.proto.v1.ZeroShotRequest;
 import io.smallrye.common.annotation.Blocking;
 
 /**
- * REST mirror of Embed, Classify and model management: bodies are the proto3 JSON of the gRPC
+ * REST mirror of Embed, Classify, ZeroShot, evaluations and model management: bodies are the proto3 JSON of the gRPC
  * messages (image bytes base64 in {@code images[].data}, or {@code images[].uri}). Errors: 400 / 404 /
  * 429 with {"error": "..."}.
  */
@@ -39,11 +41,13 @@ public class InferenceResource {
 
     private final Inference inference;
     private final ModelRegistry models;
+    private final Evaluations evaluations;
     private final RequestMetrics metrics;
 
-    InferenceResource(Inference inference, ModelRegistry models, RequestMetrics metrics) {
+    InferenceResource(Inference inference, ModelRegistry models, Evaluations evaluations, RequestMetrics metrics) {
         this.inference = inference;
         this.models = models;
+        this.evaluations = evaluations;
         this.metrics = metrics;
     }
 
@@ -73,6 +77,28 @@ public class InferenceResource {
     public Response zeroShot(String body) {
         return respond(() -> metrics.timed("zero_shot",
                 () -> inference.zeroShot(parse(body, ZeroShotRequest.newBuilder()).build())));
+    }
+
+    @POST
+    @Path("evaluations")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Start an evaluation (zero-shot, linear probe, few-shot) of a checkpoint on a dataset in S3",
+            description = "{\"model\": \"{job}/latest\", \"dataset\": \"fashion-mnist\", \"split\": \"test\", "
+                    + "\"fewShotK\": [1, 5, 10], \"fewShotSeeds\": 3}; answers 202 with the queued evaluation")
+    public Response startEvaluation(String body) {
+        try {
+            return Response.accepted(PRINTER.print(evaluations.start(parse(body, StartEvaluationRequest.newBuilder()).build())))
+                    .build();
+        } catch (Exception e) {
+            return error(e);
+        }
+    }
+
+    @GET
+    @Path("evaluations/{id}")
+    @Operation(summary = "An evaluation: state and progress while it runs, the report (reportJson) once it succeeded")
+    public Response getEvaluation(@PathParam("id") String id) {
+        return respond(() -> evaluations.get(id));
     }
 
     @GET

@@ -65,6 +65,28 @@ public class ClassResolver {
         return out;
     }
 
+    /**
+     * Per-class probabilities of one image from its softmax over the vocabulary: a class's logit is
+     * the logsumexp of its synsets' logits, so its mass is the sum of their probabilities,
+     * renormalised over the classes; an unresolved class gets 0.
+     */
+    public static float[] classProbabilities(float[] vocabularyProbabilities, List<ClassResolution> resolutions,
+            Map<String, Integer> index) {
+        double[] mass = new double[resolutions.size()];
+        double total = 0;
+        for (int c = 0; c < mass.length; c++) {
+            for (String s : resolutions.get(c).getSynsetsList()) {
+                mass[c] += vocabularyProbabilities[index.get(s)];
+            }
+            total += mass[c];
+        }
+        float[] out = new float[mass.length];
+        for (int c = 0; c < mass.length; c++) {
+            out[c] = (float) (mass[c] / total);
+        }
+        return out;
+    }
+
     private List<ResolvedTerm> lookUp(List<String> names, String version) {
         try {
             return labels.withDeadlineAfter(30, TimeUnit.SECONDS).resolveTerms(ResolveTermsRequest.newBuilder()

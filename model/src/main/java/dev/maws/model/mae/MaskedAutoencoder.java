@@ -158,6 +158,33 @@ public final class MaskedAutoencoder {
         return new Output(forwardLoss(imgs, pred, masking.mask()), pred, masking.mask());
     }
 
+    /** What the MAE sees and what it makes of it, as images (N, C, H, W) in the input's normalisation. */
+    public record Reconstruction(NDArray masked, NDArray reconstructed) {}
+
+    /**
+     * MAE's visualisation: the input with the removed patches blanked (0), and the visible patches
+     * pasted over the decoder's prediction of the removed ones. With normPixLoss the prediction is
+     * in per-patch normalised units, so it is mapped back with each patch's own mean and std.
+     *
+     * @param imgs (N, C, H, W)
+     */
+    public Reconstruction reconstruct(NDArray imgs, double maskRatio, Random random) {
+        int n = Math.toIntExact(imgs.getShape().get(0));
+        Masking masking = randomMasking(imgs.getManager(), n, maskRatio, random);
+        NDArray pred = forwardDecoder(forwardEncoder(imgs, masking), masking); // (N, L, p*p*C)
+        NDArray target = encoder.patchify(imgs); // (N, L, p*p*C)
+        if (normPixLoss) {
+            NDArray mean = target.mean(new int[] {2}, true);
+            NDArray var = target.sub(mean).square().sum(new int[] {2}, true).div(Scalars.of(target, config.patchDim() - 1));
+            pred = pred.mul(var.add(Scalars.of(target, 1e-6f)).sqrt()).add(mean);
+        }
+        NDArray removed = masking.mask().expandDims(2); // (N, L, 1), 1 = removed
+        NDArray kept = removed.neg().add(Scalars.of(removed, 1f));
+        NDArray masked = target.mul(kept);
+        NDArray reconstructed = masked.add(pred.mul(removed));
+        return new Reconstruction(encoder.unpatchify(masked), encoder.unpatchify(reconstructed));
+    }
+
     /** ids: (N, M) -> (N, M, width), the index shape gather wants (a broadcast view, no copy). */
     private static NDArray expand(NDArray ids, int width) {
         Shape s = ids.getShape();

@@ -28,14 +28,16 @@ public final class ServingModel implements AutoCloseable {
     private final Parameters params;
     private final VisionTransformer encoder;
     private final WspClassifier classifier;
+    private final MaskedAutoencoder autoencoder;
 
     private ServingModel(CheckpointManifest manifest, NDManager manager, Parameters params, VisionTransformer encoder,
-            WspClassifier classifier) {
+            WspClassifier classifier, MaskedAutoencoder autoencoder) {
         this.manifest = manifest;
         this.manager = manager;
         this.params = params;
         this.encoder = encoder;
         this.classifier = classifier;
+        this.autoencoder = autoencoder;
     }
 
     /** Loads a complete checkpoint onto {@code device}. */
@@ -46,16 +48,18 @@ public final class ServingModel implements AutoCloseable {
             Parameters p = new Parameters(manager, 0);
             VisionTransformer encoder;
             WspClassifier classifier = null;
+            MaskedAutoencoder autoencoder = null;
             if ("WSP".equals(m.stage())) {
                 classifier = new WspClassifier(p, m.model(), m.vocabularySize());
                 encoder = classifier.encoder();
             } else if ("MAE".equals(m.stage())) {
-                encoder = new MaskedAutoencoder(p, m.model(), true).encoder();
+                autoencoder = new MaskedAutoencoder(p, m.model(), true); // the trainer's norm-pix loss
+                encoder = autoencoder.encoder();
             } else {
                 throw new Checkpoint.CheckpointException("unknown stage \"" + m.stage() + "\" in the manifest");
             }
             Checkpoint.load(files, p, null);
-            return new ServingModel(m, manager, p, encoder, classifier);
+            return new ServingModel(m, manager, p, encoder, classifier, autoencoder);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -103,6 +107,22 @@ public final class ServingModel implements AutoCloseable {
         try (NDScope scope = new NDScope(); NDManager call = manager.newSubManager()) {
             NDArray logits = classifier.forward(Images.batch(call, pixels, n, config())); // (N, V)
             return rows(logits.softmax(1).toFloatArray(), n);
+        }
+    }
+
+    /**
+     * MAE reconstructions of n images (MAE checkpoints only): {masked input, reconstruction}, each
+     * n x (C, S, S) floats in the input's normalisation; the mask is drawn from {@code seed}.
+     */
+    public float[][] reconstruct(float[] pixels, int n, double maskRatio, long seed) {
+        if (autoencoder == null) {
+            throw new IllegalStateException("checkpoint stage " + manifest.stage() + " has no MAE decoder");
+        }
+        GradMode.off();
+        try (NDScope scope = new NDScope(); NDManager call = manager.newSubManager()) {
+            MaskedAutoencoder.Reconstruction r = autoencoder.reconstruct(Images.batch(call, pixels, n, config()), maskRatio,
+                    new java.util.Random(seed));
+            return new float[][] {r.masked().toFloatArray(), r.reconstructed().toFloatArray()};
         }
     }
 
