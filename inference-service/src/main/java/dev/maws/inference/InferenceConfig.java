@@ -72,6 +72,10 @@ public interface InferenceConfig {
         @WithDefault("30")
         int linearEpochs();
 
+        /** Linear probe: at least this many steps, however small the training split (500 images make 1 batch of 256 an epoch). */
+        @WithDefault("500")
+        int linearMinSteps();
+
         /** Linear probe: features per step. */
         @WithDefault("256")
         int linearBatchSize();

@@ -91,7 +91,7 @@ final class EvaluationRun {
             trainExamples = plan.train().examples().size();
             if (plan.linearProbe()) {
                 int[] trainLabels = Arrays.stream(trainIdx).map(i -> plan.train().examples().get(i).label()).toArray();
-                ProbeFit.Settings s = new ProbeFit.Settings(limits.linearEpochs(), limits.linearBatchSize(), 0,
+                ProbeFit.Settings s = new ProbeFit.Settings(limits.linearEpochs(), limits.linearBatchSize(), limits.linearMinSteps(),
                         limits.probeLr(), 0, 0);
                 float[][] logits = ProbeFit.fitAndScore(device, trainFeatures, trainLabels, classCount, evalFeatures, s);
                 fitDone();

@@ -1,0 +1,172 @@
+package dev.maws.e2e;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import dev.maws.devstack.DevStack;
+import dev.maws.devstack.DevStackClients;
+import dev.maws.devstack.fashion.FashionMnist;
+import dev.maws.proto.v1.CaptionRecord;
+import dev.maws.proto.v1.FreezeVocabularyRequest;
+import dev.maws.proto.v1.LabelServiceGrpc;
+import dev.maws.proto.v1.LabeledImage;
+import dev.maws.proto.v1.Vocabulary;
+
+/**
+ * Steps 2 and 3: a weak caption per training image produced to {@code captions} (plus a few
+ * malformed records, which must end in {@code captions.dlq} while the rest goes on), labelled by
+ * label-service, then the vocabulary frozen. With faults on, label-service is killed with SIGKILL
+ * halfway through and started again. Waits until every key is in {@code labeled-images} or in the
+ * dead-letter topic, and checks that each is in exactly one of them and that repeated keys carry
+ * identical records.
+ */
+final class Labelling {
+    /** Records that are not a CaptionRecord: each must be dead-lettered, none may stop the service. */
+    static final List<Map.Entry<String, byte[]>> MALFORMED = List.of(
+            new AbstractMap.SimpleEntry<>("malformed-0", "this is not a protobuf".getBytes(StandardCharsets.UTF_8)),
+            new AbstractMap.SimpleEntry<>("malformed-1", new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0a}),
+            new AbstractMap.SimpleEntry<>("malformed-2", CaptionRecord.newBuilder().setImageId("malformed-2")
+                    .setImageUri("../../etc/passwd").setCaption("#dress").build().toByteArray()));
+
+    /** What came out of labelling. */
+    record Result(int captions, int malformedSent, int deadLettered, Map<String, String> deadLetterReasons, int labelled,
+            int withTrueLabel, int withWrongLabel, int withoutLabel, int repeatedKeys, boolean labelServiceKilled,
+            Vocabulary vocabulary, double seconds) {}
+
+    private Labelling() {}
+
+    static Result run(LocalPlatform platform, FashionImport.Imported data, CaptionGenerator captions, Preset preset,
+            Progress progress) throws Exception {
+        long t0 = System.nanoTime();
+        String bootstrap = platform.stack().kafkaBootstrapServers();
+        List<Map.Entry<String, byte[]>> records = new ArrayList<>();
+        Map<String, Integer> truth = new HashMap<>();
+        for (int i = 0; i < data.trainImages(); i++) {
+            String id = String.format("fmnist-train-%05d", i);
+            int label = data.train().label(i);
+            truth.put(id, label);
+            records.add(new AbstractMap.SimpleEntry<>(id, CaptionRecord.newBuilder().setImageId(id)
+                    .setImageUri(data.trainKeys().get(i)).setCaption(captions.caption(i, label))
+                    .setSource("maws-pipeline/fashion-mnist").build().toByteArray()));
+        }
+        // the malformed ones in the middle of the stream: the records after them must still be labelled
+        records.addAll(records.size() / 3, MALFORMED);
+        int total = records.size();
+        Progress.Bar bar = progress.bar("label", total);
+        boolean kill = preset.killServices();
+        int half = total / 2;
+        DevStackClients.produceAll(bootstrap, DevStack.TOPIC_CAPTIONS, kill ? records.subList(0, half) : records);
+        Map<String, List<byte[]>> labelled = new LinkedHashMap<>();
+        Map<String, String> dead = new LinkedHashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = outputs(bootstrap)) {
+            if (kill) {
+                await(consumer, labelled, dead, half / 4, bar, Duration.ofMinutes(5)); // mid-stream
+                progress.say("faults: killing label-service with SIGKILL after " + (labelled.size() + dead.size())
+                        + " of " + total + " records");
+                platform.kill("label-service");
+                DevStackClients.produceAll(bootstrap, DevStack.TOPIC_CAPTIONS, records.subList(half, total));
+                platform.start("label-service");
+                progress.say("faults: label-service started again");
+            }
+            await(consumer, labelled, dead, total, bar, Duration.ofMinutes(10));
+        }
+        int repeated = 0;
+        int withTrue = 0;
+        int withWrong = 0;
+        int without = 0;
+        for (Map.Entry<String, List<byte[]>> e : labelled.entrySet()) {
+            List<byte[]> values = e.getValue();
+            if (values.size() > 1) {
+                repeated++;
+                for (byte[] v : values) {
+                    if (!Arrays.equals(v, values.get(0))) {
+                        throw new IllegalStateException("key " + e.getKey() + " was labelled twice with different records");
+                    }
+                }
+            }
+            if (dead.containsKey(e.getKey())) {
+                throw new IllegalStateException("key " + e.getKey() + " is both labelled and dead-lettered");
+            }
+            Integer label = truth.get(e.getKey());
+            if (label == null) {
+                throw new IllegalStateException("labelled a key that was never a valid caption: " + e.getKey());
+            }
+            List<String> synsets = LabeledImage.parseFrom(values.get(0)).getSynsetsList();
+            String right = FashionMnist.CLASS_SYNSETS.get(label);
+            withTrue += synsets.contains(right) ? 1 : 0;
+            withWrong += synsets.stream().anyMatch(s -> !s.equals(right)) ? 1 : 0;
+            without += synsets.isEmpty() ? 1 : 0;
+        }
+        for (Map.Entry<String, byte[]> m : MALFORMED) {
+            if (!dead.containsKey(m.getKey())) {
+                throw new IllegalStateException("malformed record " + m.getKey() + " did not reach " + DevStack.TOPIC_CAPTIONS_DLQ);
+            }
+        }
+        if (labelled.size() + dead.size() != total) {
+            throw new IllegalStateException("only " + (labelled.size() + dead.size()) + " of " + total
+                    + " records were labelled or dead-lettered in time; see " + platform.log("label-service"));
+        }
+        Vocabulary vocabulary = LabelServiceGrpc.newBlockingStub(platform.channel("label-service"))
+                .withDeadlineAfter(2, java.util.concurrent.TimeUnit.MINUTES)
+                .freezeVocabulary(FreezeVocabularyRequest.newBuilder().setMinCount(minCount(data.trainImages())).build());
+        bar.done(String.format("%d labelled (%d with the true class, %d with a wrong one, %d with none), %d dead-lettered; "
+                + "vocabulary %s of %d synsets", labelled.size(), withTrue, withWrong, without, dead.size(),
+                vocabulary.getVersion(), vocabulary.getSize()));
+        return new Result(data.trainImages(), MALFORMED.size(), dead.size(), dead, labelled.size(), withTrue, withWrong,
+                without, repeated, kill, vocabulary, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** A synset must label at least 0.2 % of the images (at least 2) to enter the vocabulary. */
+    static long minCount(int images) {
+        return Math.max(2, images / 500);
+    }
+
+    private static KafkaConsumer<String, byte[]> outputs(String bootstrap) {
+        Properties p = new Properties();
+        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : Set.of(DevStack.TOPIC_LABELED_IMAGES, DevStack.TOPIC_CAPTIONS_DLQ)) {
+            c.partitionsFor(topic, Duration.ofSeconds(30)).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+        }
+        c.assign(partitions);
+        c.seekToBeginning(partitions);
+        return c;
+    }
+
+    /** Reads both output topics until {@code keys} distinct keys are seen or the timeout passes. */
+    private static void await(KafkaConsumer<String, byte[]> consumer, Map<String, List<byte[]>> labelled,
+            Map<String, String> dead, int keys, Progress.Bar bar, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (labelled.size() + dead.size() < keys && System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                if (r.topic().equals(DevStack.TOPIC_CAPTIONS_DLQ)) {
+                    Header reason = r.headers().lastHeader("dead-letter-reason");
+                    dead.put(r.key(), reason == null ? "(no reason header)" : new String(reason.value(), StandardCharsets.UTF_8));
+                } else {
+                    labelled.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value());
+                }
+            }
+            bar.set(labelled.size() + dead.size(), keys, labelled.size() + " labelled, " + dead.size() + " dead-lettered");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.maws.e2e;
+
+import dev.maws.proto.v1.AugmentationConfig;
+import dev.maws.proto.v1.ModelConfig;
+
+/**
+ * How big a pipeline run is. Every run trains the same three things: WSP from scratch, MAE, and
+ * WSP from the MAE encoder, with the same WSP budget (epochs, batch, schedule) for both WSP runs.
+ *
+ * @param trainImages training images imported and captioned (0 = the whole split)
+ * @param testImages evaluation images (0 = the whole split)
+ * @param fewShotSeeds seeds per few-shot k
+ * @param killServices kill label-service mid-stream and the trainer mid-job with SIGKILL and start
+ *     them again (the smoke test's faults)
+ */
+public record Preset(String name, int trainImages, int testImages, ModelConfig model, double maeEpochs,
+        double wspEpochs, int batchSize, double maeBaseLr, double wspBaseLr, double warmupEpochs,
+        int checkpointEverySteps, int fewShotSeeds, boolean killServices) {
+
+    /** The model of quick and smoke: a ViT on 28x28 grayscale, 49 patches of 4x4. */
+    private static ModelConfig vit28(int width, int depth, int heads, int decoderWidth) {
+        return ModelConfig.newBuilder().setImageSize(28).setPatchSize(4).setChannels(1).setWidth(width).setDepth(depth)
+                .setHeads(heads).setMlpRatio(4.0).setDecoderWidth(decoderWidth).setDecoderDepth(1).setDecoderHeads(2)
+                .setPooling("mean").build();
+    }
+
+    public static Preset named(String name) {
+        return switch (name) {
+            // CI: the committed fixture (500 train, 100 test images), a few seconds of training
+            case "smoke" -> new Preset("smoke", 500, 100, vit28(32, 2, 2, 32), 6, 20, 64, 1e-3, 4e-3, 1, 10, 2, true);
+            // the default: under 10 minutes on 2 CPU cores
+            case "quick" -> new Preset("quick", 6000, 1000, vit28(128, 4, 4, 64), 4, 4, 256, 1.5e-4, 5e-4, 0.5, 0, 3,
+                    false);
+            // all 60,000 images and the schedule that shows the paper's effect (hours on CPU)
+            case "full" -> new Preset("full", 0, 0, vit28(192, 6, 3, 96), 40, 20, 256, 1.5e-4, 5e-4, 2, 500, 5, false);
+            default -> throw new IllegalArgumentException("preset must be quick, full or smoke; got \"" + name + "\"");
+        };
+    }
+
+    /** This preset with some sizes changed (command-line overrides; null keeps the preset's). */
+    public Preset with(Integer newTrainImages, Double newMaeEpochs, Double newWspEpochs, Boolean faults) {
+        boolean kill = faults == null ? killServices : faults;
+        return new Preset(name, newTrainImages == null ? trainImages : newTrainImages, testImages, model,
+                newMaeEpochs == null ? maeEpochs : newMaeEpochs, newWspEpochs == null ? wspEpochs : newWspEpochs, batchSize,
+                maeBaseLr, wspBaseLr, warmupEpochs, kill && checkpointEverySteps == 0 ? 10 : checkpointEverySteps,
+                fewShotSeeds, kill);
+    }
+
+    /** Random resized crop (mild at 28x28) and horizontal flip, for every stage. */
+    public AugmentationConfig augmentation() {
+        return AugmentationConfig.newBuilder().setRandomResizedCrop(true).setMinScale(0.35).setMaxScale(1.0)
+                .setHorizontalFlip(true).build();
+    }
+}

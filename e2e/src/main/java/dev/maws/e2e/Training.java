@@ -1,0 +1,152 @@
+package dev.maws.e2e;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.maws.proto.v1.GetJobRequest;
+import dev.maws.proto.v1.Job;
+import dev.maws.proto.v1.JobSpec;
+import dev.maws.proto.v1.JobState;
+import dev.maws.proto.v1.Stage;
+import dev.maws.proto.v1.StartJobRequest;
+import dev.maws.proto.v1.TrainerServiceGrpc;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+
+/**
+ * Step 4: the three trainings, one after the other on the trainer (one job at a time, as on a GPU
+ * node): MAE, WSP from scratch, and WSP initialised from the MAE encoder, both WSP runs with the
+ * same budget. With faults on, the trainer is killed with SIGKILL after the first checkpoint of
+ * the MAE job and started again; the job must resume from that checkpoint and finish.
+ */
+final class Training {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A finished job and what the report needs of it. */
+    record Trained(Job job, double seconds, long images, List<double[]> lossCurve, boolean resumedAfterKill) {
+        double imagesPerSecond() {
+            return seconds > 0 ? images / seconds : 0;
+        }
+    }
+
+    private final LocalPlatform platform;
+    private final Preset preset;
+    private final Progress progress;
+
+    Training(LocalPlatform platform, Preset preset, Progress progress) {
+        this.platform = platform;
+        this.preset = preset;
+        this.progress = progress;
+    }
+
+    private TrainerServiceGrpc.TrainerServiceBlockingStub trainer() {
+        Metadata auth = new Metadata();
+        auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + platform.trainerToken());
+        return TrainerServiceGrpc.newBlockingStub(platform.channel("trainer-service"))
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
+    }
+
+    JobSpec mae() {
+        return JobSpec.newBuilder().setStage(Stage.STAGE_MAE).setDisplayName("pipeline " + preset.name() + ": mae")
+                .setModel(preset.model()).setEpochs(preset.maeEpochs()).setBatchSize(preset.batchSize())
+                .setBaseLr(preset.maeBaseLr()).setWeightDecay(0.05).setWarmupEpochs(preset.warmupEpochs())
+                .setMaskRatio(0.75).setAugmentation(preset.augmentation()).setSeed(1)
+                .setCheckpointEverySteps(preset.checkpointEverySteps()).build();
+    }
+
+    /** WSP with the same budget whether from scratch or from an MAE checkpoint. */
+    JobSpec wsp(String vocabulary, String initFrom, String name) {
+        return JobSpec.newBuilder().setStage(Stage.STAGE_WSP).setDisplayName("pipeline " + preset.name() + ": " + name)
+                .setModel(preset.model()).setVocabularyVersion(vocabulary).setInitFrom(initFrom)
+                .setEpochs(preset.wspEpochs()).setBatchSize(preset.batchSize()).setBaseLr(preset.wspBaseLr())
+                .setWeightDecay(0.05).setWarmupEpochs(preset.warmupEpochs()).setAugmentation(preset.augmentation())
+                .setSeed(2).setCheckpointEverySteps(preset.checkpointEverySteps()).build();
+    }
+
+    /** Starts a job, follows it to the end (with a progress bar) and collects its loss curve. */
+    Trained run(String name, JobSpec spec, boolean killOnce) throws Exception {
+        Job job = trainer().withDeadlineAfter(2, TimeUnit.MINUTES).startJob(StartJobRequest.newBuilder().setSpec(spec).build());
+        Progress.Bar bar = progress.bar(name, 1);
+        boolean killed = false;
+        while (true) {
+            job = getJob(job.getId());
+            bar.set(job.getStep(), Math.max(1, job.getTotalSteps()), String.format("step %d/%d loss %.4f %.0f img/s",
+                    job.getStep(), job.getTotalSteps(), job.getLoss(), job.getImagesPerSecond()));
+            if (killOnce && !killed && !job.getLastCheckpoint().isEmpty() && job.getState() == JobState.JOB_STATE_RUNNING
+                    && job.getStep() < job.getTotalSteps()) {
+                progress.say("faults: killing the trainer with SIGKILL at step " + job.getStep() + " (last checkpoint "
+                        + job.getLastCheckpoint() + ")");
+                platform.kill("trainer-service");
+                platform.start("trainer-service");
+                killed = true;
+                progress.say("faults: trainer started again; the job resumes from its checkpoint");
+                continue;
+            }
+            switch (job.getState()) {
+                case JOB_STATE_SUCCEEDED -> {
+                    double seconds = Duration.between(Instant.parse(job.getStartedAt()), Instant.parse(job.getFinishedAt()))
+                            .toMillis() / 1000.0;
+                    List<double[]> curve = lossCurve(job.getId());
+                    bar.done(String.format("%s, %d steps in %.0f s, final loss %.4f", job.getLastCheckpoint(), job.getStep(),
+                            seconds, job.getLoss()));
+                    return new Trained(job, seconds, job.getStep() * (long) spec.getBatchSize(), curve, killed);
+                }
+                case JOB_STATE_FAILED, JOB_STATE_CANCELLED -> throw new IllegalStateException(name + " job " + job.getId()
+                        + " ended " + job.getState() + ": " + job.getError() + " (log: " + platform.log("trainer-service") + ")");
+                default -> Thread.sleep(500);
+            }
+        }
+    }
+
+    /** GetJob, waiting out a trainer that is restarting. */
+    private Job getJob(String id) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (true) {
+            try {
+                return trainer().withDeadlineAfter(30, TimeUnit.SECONDS).getJob(GetJobRequest.newBuilder().setId(id).build());
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    /** (step, loss) of every step, from the job's metrics files next to its checkpoints. */
+    private List<double[]> lossCurve(String jobId) throws Exception {
+        List<double[]> curve = new ArrayList<>();
+        String prefix = "checkpoints/" + jobId + "/metrics/";
+        for (String key : platform.store().list(prefix).stream().sorted().toList()) {
+            for (String line : new String(platform.store().get(key), StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    JsonNode n = JSON.readTree(line);
+                    curve.add(new double[] {n.get("step").asDouble(), n.get("loss").asDouble()});
+                }
+            }
+        }
+        curve.sort((a, b) -> Double.compare(a[0], b[0]));
+        // a resumed run rewrites the steps after its checkpoint: keep the last value of each step
+        List<double[]> unique = new ArrayList<>();
+        for (double[] p : curve) {
+            if (!unique.isEmpty() && unique.get(unique.size() - 1)[0] == p[0]) {
+                unique.set(unique.size() - 1, p);
+            } else {
+                unique.add(p);
+            }
+        }
+        if (unique.isEmpty()) {
+            throw new IllegalStateException("job " + jobId + " wrote no metrics under " + prefix);
+        }
+        return unique;
+    }
+}
