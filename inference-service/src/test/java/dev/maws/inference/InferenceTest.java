@@ -26,6 +26,15 @@ import dev.maws.devstack.fashion.FashionMnist;
 import dev.maws.inference.models.ModelRegistry;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.platform.vocabulary.VocabularyStore;
+import dev.maws.proto.oip.GRPCInferenceServiceGrpc;
+import dev.maws.proto.oip.InferTensorContents;
+import dev.maws.proto.oip.ModelInferRequest;
+import dev.maws.proto.oip.ModelInferResponse;
+import dev.maws.proto.oip.ModelMetadataRequest;
+import dev.maws.proto.oip.ModelMetadataResponse;
+import dev.maws.proto.oip.ModelReadyRequest;
+import dev.maws.proto.oip.ServerLiveRequest;
+import dev.maws.proto.oip.ServerReadyRequest;
 import dev.maws.proto.v1.ClassifyRequest;
 import dev.maws.proto.v1.Classification;
 import dev.maws.proto.v1.EmbedRequest;
@@ -310,6 +319,88 @@ class InferenceTest {
         RestAssured.given().contentType("application/json").body("{\"inputs\":[{\"name\":\"pixels\",\"datatype\":\"FP32\","
                 + "\"shape\":[1,1,28,27],\"data\":[1,2]}]}").post("/v2/models/" + job + "/infer").then().statusCode(400);
         RestAssured.given().contentType("application/json").body(body).post("/v2/models/no-such-job/infer").then().statusCode(404);
+    }
+
+    @Test
+    void speaksTheOpenInferenceProtocolOverGrpc() throws Exception {
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub oip = GRPCInferenceServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS);
+        assertTrue(oip.serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
+        assertTrue(oip.serverReady(ServerReadyRequest.getDefaultInstance()).getReady());
+        assertTrue(oip.modelReady(ModelReadyRequest.newBuilder().setName(job).build()).getReady());
+        assertTrue(!oip.modelReady(ModelReadyRequest.newBuilder().setName("no-such-job").build()).getReady());
+        ModelMetadataResponse meta = oip.modelMetadata(ModelMetadataRequest.newBuilder().setName(job).build());
+        assertEquals(List.of("step-1"), meta.getVersionsList());
+        assertEquals(List.of("embedding", "probabilities"), meta.getOutputsList().stream()
+                .map(ModelMetadataResponse.TensorMetadata::getName).toList());
+        assertEquals(List.of(-1L, 10L), meta.getOutputs(1).getShapeList());
+
+        float[] viaEmbed = values(grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(5))
+                .addImages(png(6)).build()), 1);
+        // two images as typed BYTES contents, only the embedding asked for
+        ModelInferResponse typed = oip.modelInfer(ModelInferRequest.newBuilder().setModelName(job).setModelVersion("step-1")
+                .setId("g1").addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("BYTES")
+                        .addShape(2).setContents(InferTensorContents.newBuilder()
+                                .addBytesContents(ByteString.copyFrom(images.png(5)))
+                                .addBytesContents(ByteString.copyFrom(images.png(6)))))
+                .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("embedding")).build());
+        assertEquals("g1", typed.getId());
+        assertEquals("step-1", typed.getModelVersion());
+        assertEquals(1, typed.getOutputsCount());
+        assertEquals(List.of(2L, 32L), typed.getOutputs(0).getShapeList());
+        float[] second = floats(typed.getRawOutputContents(0), 32, 32);
+        assertArrayEquals(viaEmbed, second, 1e-5f, "the same numbers as Embed");
+
+        // the second image again, as raw little-endian FP32 pixels; every output of the WSP checkpoint
+        float[] px = new float[28 * 28];
+        dev.maws.platform.image.Pixels.resize(new dev.maws.platform.image.ImageDecoder(1_000_000).decode(images.png(6), 1), 28,
+                dev.maws.platform.image.Pixels.Normalization.standard(1), px, 0);
+        java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(px.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float v : px) {
+            raw.putFloat(v);
+        }
+        raw.flip();
+        ModelInferResponse fromPixels = oip.modelInfer(ModelInferRequest.newBuilder().setModelName(job)
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("pixels").setDatatype("FP32")
+                        .addAllShape(List.of(1L, 1L, 28L, 28L)))
+                .addRawInputContents(ByteString.copyFrom(raw)).build());
+        assertEquals(2, fromPixels.getOutputsCount());
+        assertArrayEquals(viaEmbed, floats(fromPixels.getRawOutputContents(0), 0, 32), 1e-5f);
+        float[] probabilities = floats(fromPixels.getRawOutputContents(1), 0, 10);
+        double sum = 0;
+        for (float p : probabilities) {
+            sum += p;
+        }
+        assertEquals(1.0, sum, 1e-4, "a softmax over the vocabulary");
+
+        // raw BYTES: each element behind a 4-byte little-endian length
+        byte[] png = images.png(6);
+        java.nio.ByteBuffer framed = java.nio.ByteBuffer.allocate(4 + png.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        framed.putInt(png.length).put(png).flip();
+        ModelInferResponse rawBytes = oip.modelInfer(ModelInferRequest.newBuilder().setModelName(job)
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("BYTES").addShape(1))
+                .addRawInputContents(ByteString.copyFrom(framed)).build());
+        assertArrayEquals(viaEmbed, floats(rawBytes.getRawOutputContents(0), 0, 32), 1e-5f);
+
+        ModelInferRequest.InferInputTensor bad = ModelInferRequest.InferInputTensor.newBuilder().setName("pixels")
+                .setDatatype("FP32").addAllShape(List.of(1L, 1L, 28L, 27L)).build();
+        assertStatus(Status.Code.INVALID_ARGUMENT, "needs 756 values", () -> oip.modelInfer(ModelInferRequest.newBuilder()
+                .setModelName(job).addInputs(bad).addRawInputContents(ByteString.copyFrom(new byte[8])).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "unknown input", () -> oip.modelInfer(ModelInferRequest.newBuilder()
+                .setModelName(job).addInputs(bad.toBuilder().setName("audio")).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "claims", () -> oip.modelInfer(ModelInferRequest.newBuilder()
+                .setModelName(job).addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image")
+                        .setDatatype("BYTES")).addRawInputContents(ByteString.copyFrom(new byte[] {100, 0, 0, 0, 1})).build()));
+        assertStatus(Status.Code.NOT_FOUND, "", () -> oip.modelInfer(ModelInferRequest.newBuilder()
+                .setModelName("no-such-job").addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image")
+                        .setDatatype("BYTES").addShape(1)).addRawInputContents(ByteString.copyFrom(framed.rewind())).build()));
+    }
+
+    private static float[] floats(ByteString raw, int from, int count) {
+        float[] out = new float[count];
+        raw.asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).position(from * 4).slice()
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        return out;
     }
 
     @Test

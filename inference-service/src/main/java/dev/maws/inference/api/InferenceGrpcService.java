@@ -114,7 +114,7 @@ public class InferenceGrpcService extends MutinyInferenceServiceGrpc.InferenceSe
         T get() throws Exception;
     }
 
-    static <T> Uni<T> call(Call<T> call) {
+    public static <T> Uni<T> call(Call<T> call) {
         try {
             return Uni.createFrom().item(call.get());
         } catch (Exception e) {

@@ -2,7 +2,6 @@ package dev.maws.inference.oip;
 
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,20 +20,15 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.google.protobuf.ByteString;
 
-import dev.maws.inference.api.Inference;
 import dev.maws.inference.api.InferenceGrpcService;
 import dev.maws.inference.api.InferenceResource;
-import dev.maws.inference.models.ModelRegistry;
 import dev.maws.proto.v1.Image;
 import io.smallrye.common.annotation.Blocking;
 
 /**
- * The KServe / Triton Open Inference Protocol v2 over REST, so existing clients work unchanged.
- * A model is a job, its versions are checkpoint steps: {@code /v2/models/{job}/versions/step-{n}}
- * ({@code /v2/models/{job}} = the latest). Inputs: {@code image} (BYTES, base64 PNG/JPEG, shape [N])
- * or {@code pixels} (FP32 [N, C, S, S], normalised as in training). Outputs: {@code embedding}
- * (FP32 [N, D], the model's pooling) and, for WSP checkpoints, {@code probabilities} (FP32 [N, V],
- * in vocabulary order).
+ * The KServe / Triton Open Inference Protocol v2 over REST, so existing clients work unchanged:
+ * {@code /v2/models/{job}/versions/step-{n}} ({@code /v2/models/{job}} = the latest). Image bytes go
+ * as base64 strings. What the calls mean is {@link OpenInference}.
  */
 @Path("/v2")
 @Produces(MediaType.APPLICATION_JSON)
@@ -56,18 +50,16 @@ public class OpenInferenceResource {
     public record InferResponse(@JsonProperty("model_name") String modelName,
             @JsonProperty("model_version") String modelVersion, String id, List<Tensor> outputs) {}
 
-    private final Inference inference;
-    private final ModelRegistry models;
+    private final OpenInference oip;
 
-    OpenInferenceResource(Inference inference, ModelRegistry models) {
-        this.inference = inference;
-        this.models = models;
+    OpenInferenceResource(OpenInference oip) {
+        this.oip = oip;
     }
 
     @GET
     @Operation(summary = "OIP v2 server metadata")
     public Map<String, Object> server() {
-        return Map.of("name", "maws-inference-service", "version", "v1", "extensions", List.of());
+        return Map.of("name", OpenInference.SERVER, "version", "v1", "extensions", List.of());
     }
 
     @GET
@@ -79,7 +71,7 @@ public class OpenInferenceResource {
     @GET
     @Path("health/ready")
     public Response ready() {
-        boolean ready = models.call().getStatus() == org.eclipse.microprofile.health.HealthCheckResponse.Status.UP;
+        boolean ready = oip.ready();
         return Response.status(ready ? 200 : 503).entity(Map.of("ready", ready)).build();
     }
 
@@ -94,33 +86,13 @@ public class OpenInferenceResource {
     @Path("models/{model}/versions/{version}")
     @Operation(summary = "OIP v2 model metadata of one checkpoint")
     public Response metadata(@PathParam("model") String model, @PathParam("version") String version) {
-        return respond(() -> {
-            ModelRegistry.Loaded m = models.load(model + "/" + version);
-            var c = m.model().config();
-            List<Map<String, Object>> outputs = new ArrayList<>();
-            outputs.add(Map.of("name", "embedding", "datatype", "FP32", "shape", List.of(-1, c.width())));
-            if (m.model().hasHead()) {
-                outputs.add(Map.of("name", "probabilities", "datatype", "FP32", "shape", List.of(-1, m.vocabulary().size())));
-            }
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("name", model);
-            out.put("versions", List.of(version(m)));
-            out.put("platform", "maws_" + m.model().manifest().stage().toLowerCase(java.util.Locale.ROOT));
-            out.put("inputs", List.of(Map.of("name", "image", "datatype", "BYTES", "shape", List.of(-1)),
-                    Map.of("name", "pixels", "datatype", "FP32", "shape", List.of(-1, c.channels(), c.imageSize(),
-                            c.imageSize()))));
-            out.put("outputs", outputs);
-            return out;
-        });
+        return respond(() -> oip.metadata(model, version));
     }
 
     @GET
     @Path("models/{model}/ready")
     public Response modelReady(@PathParam("model") String model) {
-        return respond(() -> {
-            models.load(model + "/latest");
-            return Map.of("name", model, "ready", true);
-        });
+        return respond(() -> Map.of("name", model, "ready", oip.modelReady(model, "latest")));
     }
 
     @POST
@@ -141,12 +113,10 @@ public class OpenInferenceResource {
                 throw new IllegalArgumentException("inputs must hold exactly one tensor: \"image\" (BYTES) or \"pixels\" (FP32)");
             }
             Tensor in = request.inputs().get(0);
-            List<Image> images = null;
-            float[] pixels = null;
-            int n;
+            OpenInference.Input input;
             if ("image".equals(in.name())) {
                 require("BYTES".equals(in.datatype()), "input image must be BYTES (base64 PNG/JPEG), not " + in.datatype());
-                images = new ArrayList<>();
+                List<Image> images = new ArrayList<>();
                 for (Object o : data(in)) {
                     require(o instanceof String, "image data must be base64 strings");
                     try {
@@ -156,47 +126,27 @@ public class OpenInferenceResource {
                         throw new IllegalArgumentException("image[" + images.size() + "] is not base64: " + e.getMessage());
                     }
                 }
-                n = images.size();
-                require(in.shape() == null || in.shape().equals(List.of((long) n)), "image shape must be [" + n + "]");
+                input = OpenInference.images(in.shape(), images);
             } else if ("pixels".equals(in.name())) {
                 require("FP32".equals(in.datatype()), "input pixels must be FP32, not " + in.datatype());
-                require(in.shape() != null && in.shape().size() == 4, "pixels shape must be [N, C, H, W]");
                 List<Object> values = data(in);
-                pixels = new float[values.size()];
+                float[] pixels = new float[values.size()];
                 for (int i = 0; i < pixels.length; i++) {
                     require(values.get(i) instanceof Number, "pixels data must be numbers");
                     pixels[i] = ((Number) values.get(i)).floatValue();
                 }
-                long count = in.shape().stream().reduce(1L, (a, b) -> a * b);
-                require(count == pixels.length, "pixels shape " + in.shape() + " needs " + count + " values, got " + pixels.length);
-                n = (int) (long) in.shape().get(0);
+                input = OpenInference.pixels(in.shape(), pixels);
             } else {
-                throw new IllegalArgumentException("unknown input \"" + in.name() + "\"; inputs are image (BYTES) and pixels (FP32)");
+                throw new IllegalArgumentException(OpenInference.unknownInput(in.name()));
             }
-            List<String> wanted = request.outputs() == null || request.outputs().isEmpty() ? null
+            List<String> wanted = request.outputs() == null ? List.of()
                     : request.outputs().stream().map(RequestedOutput::name).toList();
+            OpenInference.Result result = oip.infer(model, version, input, wanted);
             List<Tensor> outputs = new ArrayList<>();
-            String reference = null;
-            for (String name : List.of("embedding", "probabilities")) {
-                if (wanted != null && !wanted.contains(name)) {
-                    continue;
-                }
-                ModelRegistry.Output output = name.equals("embedding") ? new ModelRegistry.Output(false, null, false)
-                        : ModelRegistry.Output.PROBABILITIES;
-                if (wanted == null && output.probabilities() && !models.load(model + "/" + version).model().hasHead()) {
-                    continue; // MAE: embeddings only unless asked
-                }
-                Inference.Rows rows = inference.forward(model + "/" + version, images, pixels, n, output);
-                reference = rows.model().reference();
-                outputs.add(tensor(name, rows.rows()));
+            for (OpenInference.Output o : result.outputs()) {
+                outputs.add(tensor(o.name(), o.rows()));
             }
-            if (wanted != null) {
-                for (String w : wanted) {
-                    require(w.equals("embedding") || w.equals("probabilities"),
-                            "unknown output \"" + w + "\"; outputs are embedding and probabilities");
-                }
-            }
-            return new InferResponse(model, reference.substring(reference.indexOf('/') + 1), request.id(), outputs);
+            return new InferResponse(model, result.version(), request.id(), outputs);
         });
     }
 
@@ -217,14 +167,8 @@ public class OpenInferenceResource {
         return t.data();
     }
 
-    private static String version(ModelRegistry.Loaded m) {
-        return m.reference().substring(m.reference().indexOf('/') + 1);
-    }
-
     private static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(message);
-        }
+        OpenInference.require(ok, message);
     }
 
     private static Response respond(InferenceGrpcService.Call<Object> call) {
