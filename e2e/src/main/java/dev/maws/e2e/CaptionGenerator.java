@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
 public final class CaptionGenerator {
     /** Surface forms of each class's hashtag, in Fashion-MNIST label order. */
     static final List<List<String>> FORMS = List.of(
-            List.of("tshirt", "TShirt", "teeshirt", "teeshirts", "tshirtoftheday", "mytshirt"),
+            List.of("tshirt", "tshirts", "TShirt", "teeshirt", "teeshirts", "tshirtoftheday", "mytshirt"),
             List.of("trousers", "Trousers", "trouser", "newtrousers"),
             List.of("pullover", "pullovers", "Pullover", "cozypullover"),
             List.of("dress", "dresses", "Dress", "dressoftheday", "redDress", "dress2024"),

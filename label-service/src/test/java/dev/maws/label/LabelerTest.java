@@ -40,6 +40,7 @@ class LabelerTest {
         assertEquals(synsets("#beach"), synsets("#beach2024"));
         assertEquals(synsets("#dog"), synsets("#dogggg"));
         assertEquals(synsets("#dogs"), synsets("#dog"));
+        assertEquals(List.of("n03595614"), synsets("#tshirts")); // t-shirt: the plural of a hyphenated lemma
     }
 
     @Test

@@ -258,9 +258,9 @@ public final class WordNetIndex {
         return spelling.length();
     }
 
-    /** Regular English plurals of the last word of a lemma. */
+    /** Regular English plurals of the last word of a lemma (words split by '_' or '-': t-shirt -> t-shirts). */
     static List<String> plurals(String lemma) {
-        int cut = lemma.lastIndexOf('_') + 1;
+        int cut = Math.max(lemma.lastIndexOf('_'), lemma.lastIndexOf('-')) + 1;
         String head = lemma.substring(cut);
         String stem = lemma.substring(0, cut);
         if (head.length() < 2 || !head.chars().allMatch(Character::isLetter)) {
