@@ -9,7 +9,6 @@ import static dev.maws.inference.TestModels.assertStatus;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 

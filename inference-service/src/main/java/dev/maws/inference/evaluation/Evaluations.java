@@ -1,7 +1,5 @@
 package dev.maws.inference.evaluation;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
