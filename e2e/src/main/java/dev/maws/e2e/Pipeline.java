@@ -83,8 +83,7 @@ public final class Pipeline {
                     System.getProperty("java.version"), "device", "cpu"));
             report.put("seconds", Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
             report.put("finished_at", Instant.now().toString());
-            Report.write(o.out(), report, reconstructions);
-            JsonNode written = new ObjectMapper().valueToTree(report);
+            JsonNode written = Report.write(o.out(), report, reconstructions);
             progress.say("results on the test split (" + data.testImages() + " images):\n" + Report.table(written));
             progress.say("report: " + o.out().resolve("report.json") + " and " + o.out().resolve("report.html"));
             return written;

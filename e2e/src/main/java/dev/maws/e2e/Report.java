@@ -46,10 +46,13 @@ final class Report {
         return r;
     }
 
-    static void write(Path out, Map<String, Object> report, List<Reconstructions.Row> reconstructions) throws Exception {
+    /** Writes report.json and report.html; returns the report as written. */
+    static JsonNode write(Path out, Map<String, Object> report, List<Reconstructions.Row> reconstructions) throws Exception {
+        JsonNode tree = JSON.valueToTree(report);
         Files.createDirectories(out);
-        Files.write(out.resolve("report.json"), JSON.writeValueAsBytes(report));
-        Files.writeString(out.resolve("report.html"), html(JSON.valueToTree(report), reconstructions), StandardCharsets.UTF_8);
+        Files.write(out.resolve("report.json"), JSON.writeValueAsBytes(tree));
+        Files.writeString(out.resolve("report.html"), html(tree, reconstructions), StandardCharsets.UTF_8);
+        return tree;
     }
 
     /** The console table. */

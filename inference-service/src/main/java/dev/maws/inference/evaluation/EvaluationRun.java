@@ -45,6 +45,10 @@ final class EvaluationRun {
     private final ExecutorService fetchers;
     private final Device device;
     private final DoubleConsumer progress;
+    /** Few-shot picks: k -> per seed, the training examples (indices) of that probe. */
+    private final Map<Integer, int[][]> picks = new LinkedHashMap<>();
+    /** Training examples whose features the probes need, ascending. */
+    private final int[] trainIdx;
     private long imagesDone;
     private final long imagesTotal;
     private int fitsDone;
@@ -61,9 +65,12 @@ final class EvaluationRun {
         this.device = device;
         this.progress = progress;
         boolean probes = plan.linearProbe() || !plan.fewShotK().isEmpty();
+        if (!plan.fewShotK().isEmpty()) {
+            pickFewShot();
+        }
+        this.trainIdx = probes ? trainIndices() : new int[0];
         int evalPasses = (plan.zeroShot() ? 1 : 0) + (probes ? 1 : 0);
-        this.imagesTotal = (long) evalPasses * plan.eval().examples().size()
-                + (probes ? trainIndices().size() : 0);
+        this.imagesTotal = (long) evalPasses * plan.eval().examples().size() + trainIdx.length;
         this.fitsTotal = (plan.linearProbe() ? 1 : 0) + plan.fewShotK().size() * plan.seeds();
     }
 
@@ -81,8 +88,6 @@ final class EvaluationRun {
         Integer trainExamples = null;
         if (plan.linearProbe() || !plan.fewShotK().isEmpty()) {
             float[][] evalFeatures = rows(eval, all, FEATURES);
-            TreeSet<Integer> needed = trainIndices();
-            int[] trainIdx = needed.stream().mapToInt(Integer::intValue).toArray();
             float[][] trainFeatures = rows(plan.train(), trainIdx, FEATURES);
             Map<Integer, float[]> featureOf = new LinkedHashMap<>();
             for (int i = 0; i < trainIdx.length; i++) {
@@ -103,7 +108,7 @@ final class EvaluationRun {
                 for (int k : plan.fewShotK()) {
                     List<Double> top1 = new ArrayList<>();
                     for (int seed = 0; seed < plan.seeds(); seed++) {
-                        int[] picked = fewShotPick(k, seed);
+                        int[] picked = picks.get(k)[seed];
                         float[][] x = Arrays.stream(picked).mapToObj(featureOf::get).toArray(float[][]::new);
                         int[] y = Arrays.stream(picked).map(i -> plan.train().examples().get(i).label()).toArray();
                         ProbeFit.Settings s = new ProbeFit.Settings(1, Math.max(2, picked.length), limits.fewShotSteps(),
@@ -172,29 +177,23 @@ final class EvaluationRun {
     }
 
     /** Training examples the probes need: all of them for the linear probe, else the few-shot picks. */
-    private TreeSet<Integer> trainIndices() {
-        TreeSet<Integer> needed = new TreeSet<>();
-        if (plan.train() == null) {
-            return needed;
-        }
+    private int[] trainIndices() {
         if (plan.linearProbe()) {
-            for (int i = 0; i < plan.train().examples().size(); i++) {
-                needed.add(i);
-            }
-            return needed;
+            return range(plan.train().examples().size());
         }
-        for (int k : plan.fewShotK()) {
-            for (int seed = 0; seed < plan.seeds(); seed++) {
-                for (int i : fewShotPick(k, seed)) {
+        TreeSet<Integer> needed = new TreeSet<>();
+        for (int[][] perSeed : picks.values()) {
+            for (int[] picked : perSeed) {
+                for (int i : picked) {
                     needed.add(i);
                 }
             }
         }
-        return needed;
+        return needed.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** k training examples of every class (all of a class when it has fewer), chosen by seed. */
-    private int[] fewShotPick(int k, int seed) {
+    /** For every k and seed, k training examples of every class (all of a class when it has fewer). */
+    private void pickFewShot() {
         List<Dataset.Example> examples = plan.train().examples();
         List<List<Integer>> byClass = new ArrayList<>();
         for (int c = 0; c < plan.train().classes().size(); c++) {
@@ -203,13 +202,20 @@ final class EvaluationRun {
         for (int i = 0; i < examples.size(); i++) {
             byClass.get(examples.get(i).label()).add(i);
         }
-        Random r = new Random(31L * seed + k);
-        List<Integer> picked = new ArrayList<>();
-        for (List<Integer> members : byClass) {
-            java.util.Collections.shuffle(members, r);
-            picked.addAll(members.subList(0, Math.min(k, members.size())));
+        for (int k : plan.fewShotK()) {
+            int[][] perSeed = new int[plan.seeds()][];
+            for (int seed = 0; seed < plan.seeds(); seed++) {
+                Random r = new Random(31L * seed + k);
+                List<Integer> picked = new ArrayList<>();
+                for (List<Integer> members : byClass) {
+                    List<Integer> shuffled = new ArrayList<>(members);
+                    java.util.Collections.shuffle(shuffled, r);
+                    picked.addAll(shuffled.subList(0, Math.min(k, shuffled.size())));
+                }
+                perSeed[seed] = picked.stream().mapToInt(Integer::intValue).toArray();
+            }
+            picks.put(k, perSeed);
         }
-        return picked.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private synchronized void imagesDone(int n) {
