@@ -1,11 +1,9 @@
 package dev.maws.label;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -28,56 +26,60 @@ public final class Labeler {
     /** The result for one caption: normalised hashtags in caption order, and labels. */
     public record Result(List<String> hashtags, List<Label> labels) {}
 
+    // A tag as written -> the lemma it names and that lemma's senses. Segmentation is the costly
+    // part, and tags repeat a lot. Keyed by the tag as written: its CamelCase can change the result.
+    private record Tag(WordNetIndex.Lemma lemma, SenseChooser.Senses senses) {
+        static final Tag NONE = new Tag(null, null);
+    }
+
     private final WordNetIndex wordNet;
     private final HashtagExtractor extractor;
     private final Segmenter segmenter;
     private final SenseChooser senses;
-    // tag as written -> the lemma it names (segmentation is the costly part; tags repeat a lot)
-    private final Cache<String, Optional<WordNetIndex.Lemma>> lemmaByTag;
+    private final Cache<String, Tag> tagCache;
 
     public Labeler(WordNetIndex wordNet, SenseChooser senses, int maxTagLength, long tagCacheSize) {
         this.wordNet = wordNet;
         this.extractor = new HashtagExtractor(maxTagLength);
         this.segmenter = new Segmenter(wordNet);
         this.senses = senses;
-        this.lemmaByTag = Caffeine.newBuilder().maximumSize(tagCacheSize).build();
+        this.tagCache = Caffeine.newBuilder().maximumSize(tagCacheSize).build();
     }
 
     public Result label(String caption) {
-        List<Hashtag> tags = extractor.extract(caption);
-        List<String> hashtags = tags.stream().map(Hashtag::normalized).toList();
+        HashtagExtractor.Parsed parsed = extractor.parse(caption);
+        List<Hashtag> tags = parsed.hashtags();
+        List<String> hashtags = new ArrayList<>(tags.size());
         // the lemma each tag names: the whole tag when WordNet has it, else the compound's head noun
-        List<WordNetIndex.Lemma> lemmas = new ArrayList<>(tags.size());
-        for (Hashtag t : tags) {
-            // keyed by the tag as written: its CamelCase can change the result
-            lemmas.add(lemmaByTag.get(t.raw(), k -> Optional.ofNullable(lemmaOf(t))).orElse(null));
+        Tag[] named = new Tag[tags.size()];
+        for (int i = 0; i < named.length; i++) {
+            Hashtag t = tags.get(i);
+            hashtags.add(t.normalized());
+            named[i] = tagCache.get(t.raw(), k -> tagOf(t));
         }
-        // context: the other tags' senses and the caption words' likeliest senses, weighted
-        Map<Integer, Double> wordSenses = new HashMap<>();
-        for (String w : HashtagExtractor.words(caption)) {
+        // context: the caption words' likeliest senses, and every other tag's senses
+        List<SenseChooser.Senses> words = new ArrayList<>();
+        for (String w : parsed.words()) {
             List<WordNetIndex.Surface> nouns = wordNet.nouns(w);
             if (!nouns.isEmpty()) {
-                senses.contextWeights(nouns.get(0).lemma()).forEach((s, wt) -> wordSenses.merge(s, wt, Math::max));
+                words.add(senses.senses(nouns.get(0).lemma()));
             }
         }
-        // each tag's weighted senses, computed once and shared by every other tag's context
-        List<Map<Integer, Double>> tagSenses = new ArrayList<>(lemmas.size());
-        for (WordNetIndex.Lemma lemma : lemmas) {
-            tagSenses.add(lemma == null ? Map.of() : senses.contextWeights(lemma));
-        }
         Map<String, Label> bySynset = new LinkedHashMap<>();
-        for (int i = 0; i < tags.size(); i++) {
-            WordNetIndex.Lemma lemma = lemmas.get(i);
+        List<SenseChooser.Senses> context = new ArrayList<>(words.size() + named.length);
+        for (int i = 0; i < named.length; i++) {
+            WordNetIndex.Lemma lemma = named[i].lemma();
             if (lemma == null) {
                 continue;
             }
-            Map<Integer, Double> context = new HashMap<>(wordSenses);
-            for (int j = 0; j < lemmas.size(); j++) {
-                if (lemmas.get(j) != null && lemmas.get(j) != lemma) {
-                    tagSenses.get(j).forEach((s, wt) -> context.merge(s, wt, Math::max));
+            context.clear();
+            context.addAll(words);
+            for (Tag other : named) {
+                if (other.lemma() != null && other.lemma() != lemma) {
+                    context.add(other.senses());
                 }
             }
-            SenseChooser.Choice choice = senses.choose(lemma, context);
+            SenseChooser.Choice choice = senses.choose(named[i].senses(), context);
             if (choice == null) {
                 continue;
             }
@@ -87,7 +89,7 @@ public final class Labeler {
                 bySynset.put(id, new Label(id, lemma.lemma(), tags.get(i).normalized(), choice.score()));
             }
         }
-        return new Result(hashtags, List.copyOf(bySynset.values()));
+        return new Result(List.copyOf(hashtags), List.copyOf(bySynset.values()));
     }
 
     /** A class name resolved to synsets: best first; empty with a reason when nothing visual matches. */
@@ -117,6 +119,11 @@ public final class Labeler {
         List<Label> ranked = new ArrayList<>(bySynset.values());
         ranked.sort((a, b) -> Double.compare(b.score(), a.score()));
         return new Resolution(term, ranked, ranked.isEmpty() ? "\"" + term + "\" names no visual WordNet noun" : "");
+    }
+
+    private Tag tagOf(Hashtag t) {
+        WordNetIndex.Lemma lemma = lemmaOf(t);
+        return lemma == null ? Tag.NONE : new Tag(lemma, senses.senses(lemma));
     }
 
     private WordNetIndex.Lemma lemmaOf(Hashtag t) {

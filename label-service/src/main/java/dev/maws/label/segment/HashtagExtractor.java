@@ -3,7 +3,6 @@ package dev.maws.label.segment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -11,15 +10,22 @@ import java.util.regex.Pattern;
  * digits or '_' (any script), not inside a word, URL or e-mail address; @mentions are not tags.
  * Each comes back with its CamelCase words and normalised: lowercase, trailing digits/years and
  * emoji dropped.
+ *
+ * <p>One hand-written pass over the code points instead of regular expressions: this runs for every
+ * caption on the labelling hot path, and the regex version spent more time than the rest of the
+ * pipeline together. The two regular expressions left (URLs, e-mail addresses) only run when a
+ * caption has "://", "www." or '@' at all. {@code HashtagExtractorTest} checks this class against
+ * the regular expressions it replaced, on random captions.
  */
 public final class HashtagExtractor {
     private static final Pattern URL = Pattern.compile("(?i)\\b(?:https?://|www\\.)\\S+");
     private static final Pattern EMAIL = Pattern.compile("\\S+@\\S+\\.\\S+");
-    private static final Pattern TAG = Pattern.compile("(?<![\\p{L}\\p{M}\\p{N}_&/#＃])[#＃]([\\p{L}\\p{M}\\p{N}_]+)");
-    private static final Pattern CAMEL = Pattern.compile("(?<=\\p{Ll})(?=\\p{Lu})|(?<=\\p{Lu})(?=\\p{Lu}\\p{Ll})");
 
     /** A hashtag: as written (without '#'), normalised, and the words its CamelCase spelled out. */
     public record Hashtag(String raw, String normalized, List<String> camelWords) {}
+
+    /** A caption's hashtags and its words outside them. */
+    public record Parsed(List<Hashtag> hashtags, List<String> words) {}
 
     private final int maxTagLength;
 
@@ -28,42 +34,153 @@ public final class HashtagExtractor {
     }
 
     public List<Hashtag> extract(String caption) {
-        String text = EMAIL.matcher(URL.matcher(caption).replaceAll(" ")).replaceAll(" ");
-        List<Hashtag> tags = new ArrayList<>();
-        Matcher m = TAG.matcher(text);
-        while (m.find()) {
-            String raw = m.group(1);
-            if (raw.length() > maxTagLength) {
-                continue; // no real tag is this long; it would only cost time to segment
-            }
-            String body = raw.replaceAll("_+$", "").replaceAll("\\p{N}+$", ""); // #beach2024 -> beach
-            String normalized = body.replace("_", "").toLowerCase(Locale.ROOT);
-            if (normalized.chars().noneMatch(Character::isLetter)) {
-                continue; // #2024, #1
-            }
-            List<String> camel = new ArrayList<>();
-            for (String part : body.split("_+")) {
-                for (String w : CAMEL.split(part)) {
-                    if (!w.isEmpty()) {
-                        camel.add(w.toLowerCase(Locale.ROOT));
-                    }
-                }
-            }
-            tags.add(new Hashtag(raw, normalized, camel));
-        }
-        return tags;
+        return parse(caption).hashtags();
     }
 
     /** Caption words outside hashtags, lowercase letters only, for sense choice in context. */
     public static List<String> words(String caption) {
-        String text = EMAIL.matcher(URL.matcher(caption).replaceAll(" ")).replaceAll(" ");
-        text = TAG.matcher(text).replaceAll(" ");
-        List<String> out = new ArrayList<>();
-        for (String w : text.split("[^\\p{L}]+")) {
-            if (w.length() > 2) {
-                out.add(w.toLowerCase(Locale.ROOT));
+        return new HashtagExtractor(Integer.MAX_VALUE).parse(caption).words();
+    }
+
+    /**
+     * Hashtags (as {@link #extract}) and the words of more than two letters outside every '#tag'
+     * (also outside tags too long or without letters), lowercase, split at anything not a letter.
+     */
+    public Parsed parse(String caption) {
+        String text = withoutLinks(caption);
+        List<Hashtag> tags = new ArrayList<>(8);
+        List<String> words = new ArrayList<>(8);
+        int n = text.length();
+        int wordStart = -1;
+        int i = 0;
+        while (i < n) {
+            int cp = text.codePointAt(i);
+            int next = i + Character.charCount(cp);
+            if ((cp == '#' || cp == '＃') && (i == 0 || !glued(text.codePointBefore(i)))) {
+                int end = next;
+                while (end < n && tagChar(text.codePointAt(end))) {
+                    end += Character.charCount(text.codePointAt(end));
+                }
+                if (end > next) { // a tag: it ends the current word and is no word itself
+                    wordStart = addWord(text, wordStart, i, words);
+                    addTag(text.substring(next, end), tags);
+                    i = end;
+                    continue;
+                }
+            }
+            if (Character.isLetter(cp)) {
+                wordStart = wordStart < 0 ? i : wordStart;
+            } else {
+                wordStart = addWord(text, wordStart, i, words);
+            }
+            i = next;
+        }
+        addWord(text, wordStart, n, words);
+        return new Parsed(tags, words);
+    }
+
+    private static String withoutLinks(String caption) {
+        String text = caption;
+        if (text.contains("://") || containsIgnoreCase(text, "www.")) {
+            text = URL.matcher(text).replaceAll(" ");
+        }
+        if (text.indexOf('@') >= 0) {
+            text = EMAIL.matcher(text).replaceAll(" ");
+        }
+        return text;
+    }
+
+    private static boolean containsIgnoreCase(String text, String lowercase) {
+        for (int i = 0; i + lowercase.length() <= text.length(); i++) {
+            if (text.regionMatches(true, i, lowercase, 0, lowercase.length())) {
+                return true;
             }
         }
-        return out;
+        return false;
+    }
+
+    /** A '#' after one of these is inside a word, an HTML entity ("&#39;"), a path or a "##". */
+    private static boolean glued(int cp) {
+        return tagChar(cp) || cp == '&' || cp == '/' || cp == '#' || cp == '＃';
+    }
+
+    /** Letters, marks, digits and '_': what a tag is made of. */
+    private static boolean tagChar(int cp) {
+        return Character.isLetter(cp) || isMark(cp) || isNumber(cp) || cp == '_';
+    }
+
+    private static boolean isMark(int cp) {
+        int t = Character.getType(cp);
+        return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK || t == Character.ENCLOSING_MARK;
+    }
+
+    private static boolean isNumber(int cp) {
+        int t = Character.getType(cp);
+        return t == Character.DECIMAL_DIGIT_NUMBER || t == Character.LETTER_NUMBER || t == Character.OTHER_NUMBER;
+    }
+
+    private static int addWord(String text, int start, int end, List<String> words) {
+        if (start >= 0 && end - start > 2) {
+            words.add(text.substring(start, end).toLowerCase(Locale.ROOT));
+        }
+        return -1;
+    }
+
+    private void addTag(String raw, List<Hashtag> tags) {
+        if (raw.length() > maxTagLength) {
+            return; // no real tag is this long; it would only cost time to segment
+        }
+        // #beach2024 -> beach: trailing '_' first, then trailing digits
+        int end = raw.length();
+        while (end > 0 && raw.charAt(end - 1) == '_') {
+            end--;
+        }
+        while (end > 0 && isNumber(raw.codePointBefore(end))) {
+            end -= Character.charCount(raw.codePointBefore(end));
+        }
+        String body = raw.substring(0, end);
+        String normalized = body.replace("_", "").toLowerCase(Locale.ROOT);
+        if (normalized.codePoints().noneMatch(Character::isLetter)) {
+            return; // #2024, #1
+        }
+        List<String> camel = new ArrayList<>(2);
+        int wordStart = 0;
+        for (int i = 0; i <= body.length();) {
+            if (i == body.length() || body.charAt(i) == '_') {
+                addCamelWord(body, wordStart, i, camel);
+                wordStart = i + 1;
+                i++;
+                continue;
+            }
+            if (i > wordStart && camelBoundary(body, i)) {
+                addCamelWord(body, wordStart, i, camel);
+                wordStart = i;
+            }
+            i += Character.charCount(body.codePointAt(i));
+        }
+        tags.add(new Hashtag(raw, normalized, camel));
+    }
+
+    /**
+     * A CamelCase word starts at {@code i}: after a lowercase letter before an uppercase one
+     * ("Golden|Retriever"), or at the last capital of a run followed by lowercase ("IPhone" -> "I|Phone").
+     */
+    private static boolean camelBoundary(String s, int i) {
+        int before = s.codePointBefore(i);
+        int here = s.codePointAt(i);
+        if (Character.getType(before) == Character.LOWERCASE_LETTER && Character.getType(here) == Character.UPPERCASE_LETTER) {
+            return true;
+        }
+        if (Character.getType(before) != Character.UPPERCASE_LETTER || Character.getType(here) != Character.UPPERCASE_LETTER) {
+            return false;
+        }
+        int after = i + Character.charCount(here);
+        return after < s.length() && Character.getType(s.codePointAt(after)) == Character.LOWERCASE_LETTER;
+    }
+
+    private static void addCamelWord(String body, int start, int end, List<String> camel) {
+        if (end > start) {
+            camel.add(body.substring(start, end).toLowerCase(Locale.ROOT));
+        }
     }
 }

@@ -37,6 +37,7 @@ public final class SenseChooser {
     // both depend only on WordNet and the roots: computed once per synset / lemma
     private final Map<Integer, Boolean> visual = new ConcurrentHashMap<>();
     private final Map<WordNetIndex.Lemma, Map<Integer, Double>> priorsByLemma = new ConcurrentHashMap<>();
+    private final Map<WordNetIndex.Lemma, Senses> sensesByLemma = new ConcurrentHashMap<>();
 
     public SenseChooser(WordNetIndex wordNet, List<String> allowRoots, List<String> denyRoots) {
         this.wordNet = wordNet;
@@ -112,60 +113,97 @@ public final class SenseChooser {
     }
 
     /**
-     * @param context senses of the other tags and words of the caption, each with a weight in
-     *     [0, 1] (its prior relative to its lemma's likeliest sense); may be empty
+     * A lemma's visual senses made ready for {@link #choose}: in WordNet order, with their priors,
+     * their weights as context for other tags (prior relative to the likeliest sense) and their
+     * ancestries. Computed once per lemma; read-only.
+     */
+    public static final class Senses {
+        static final Senses NONE = new Senses(new int[0], new double[0], new double[0], new WordNetIndex.Ancestry[0]);
+
+        private final int[] offsets;
+        private final double[] priors;
+        private final double[] contextWeights;
+        private final WordNetIndex.Ancestry[] ancestry;
+
+        private Senses(int[] offsets, double[] priors, double[] contextWeights, WordNetIndex.Ancestry[] ancestry) {
+            this.offsets = offsets;
+            this.priors = priors;
+            this.contextWeights = contextWeights;
+            this.ancestry = ancestry;
+        }
+
+        /** True when the lemma names nothing visual (no label, and no context for other tags). */
+        public boolean isEmpty() {
+            return offsets.length == 0;
+        }
+    }
+
+    /** The senses of a lemma, ready for choosing; cached. */
+    public Senses senses(WordNetIndex.Lemma lemma) {
+        return sensesByLemma.computeIfAbsent(lemma, this::computeSenses);
+    }
+
+    private Senses computeSenses(WordNetIndex.Lemma lemma) {
+        Map<Integer, Double> priors = priors(lemma);
+        if (priors.isEmpty()) {
+            return Senses.NONE;
+        }
+        double top = priors.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
+        int n = priors.size();
+        int[] offsets = new int[n];
+        double[] p = new double[n];
+        double[] weights = new double[n];
+        WordNetIndex.Ancestry[] ancestry = new WordNetIndex.Ancestry[n];
+        int i = 0;
+        for (Map.Entry<Integer, Double> e : priors.entrySet()) {
+            offsets[i] = e.getKey();
+            p[i] = e.getValue();
+            weights[i] = e.getValue() / top;
+            ancestry[i] = wordNet.ancestry(e.getKey());
+            i++;
+        }
+        return new Senses(offsets, p, weights, ancestry);
+    }
+
+    /**
+     * @param context the senses of the other tags and words of the caption; each sense counts with
+     *     its context weight (its prior relative to its lemma's likeliest sense); may be empty
      * @return the chosen sense, or null when the lemma names nothing visual
      */
-    public Choice choose(WordNetIndex.Lemma lemma, Map<Integer, Double> context) {
-        Map<Integer, Double> priors = priors(lemma);
+    public Choice choose(Senses own, List<Senses> context) {
+        boolean noContext = context.stream().allMatch(Senses::isEmpty);
         int best = -1;
         double bestScore = -1;
-        int rank = 0;
-        for (Map.Entry<Integer, Double> e : priors.entrySet()) {
+        for (int k = 0; k < own.offsets.length; k++) {
             // ties keep WordNet's order: an epsilon per rank
-            double score = e.getValue() + CONTEXT_WEIGHT * similarity(e.getKey(), context) - 1e-6 * rank++;
+            double similarity = noContext ? 0 : similarity(own.ancestry[k], context);
+            double score = own.priors[k] + CONTEXT_WEIGHT * similarity - 1e-6 * k;
             if (score > bestScore) {
                 bestScore = score;
-                best = e.getKey();
+                best = k;
             }
         }
         if (best < 0) {
             return null;
         }
-        double confidence = context.isEmpty() ? priors.get(best) : bestScore / (1 + CONTEXT_WEIGHT);
-        return new Choice(best, Math.max(0, Math.min(1, confidence)));
-    }
-
-    /** The context weights of a lemma's senses: prior relative to its likeliest visual sense. */
-    public Map<Integer, Double> contextWeights(WordNetIndex.Lemma lemma) {
-        Map<Integer, Double> priors = priors(lemma);
-        double top = priors.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
-        Map<Integer, Double> out = new LinkedHashMap<>();
-        priors.forEach((s, p) -> out.put(s, p / top));
-        return out;
+        double confidence = noContext ? own.priors[best] : bestScore / (1 + CONTEXT_WEIGHT);
+        return new Choice(own.offsets[best], Math.max(0, Math.min(1, confidence)));
     }
 
     /**
-     * Best weighted Wu-Palmer similarity of {@code sense} to a context sense (1 for the same synset:
-     * a synonymous tag is the strongest context there is).
+     * Best weighted Wu-Palmer similarity of a sense to any context sense (1 for the same synset: a
+     * synonymous tag is the strongest context there is).
      */
-    double similarity(int sense, Map<Integer, Double> context) {
-        if (context.isEmpty()) {
-            return 0;
-        }
-        Map<Integer, Integer> mine = wordNet.ancestors(sense);
+    private static double similarity(WordNetIndex.Ancestry mine, List<Senses> context) {
         double best = 0;
-        for (Map.Entry<Integer, Double> c : context.entrySet()) {
-            Map<Integer, Integer> theirs = wordNet.ancestors(c.getKey());
-            int lcsDepth = -1;
-            for (Integer a : mine.keySet()) {
-                if (theirs.containsKey(a)) {
-                    lcsDepth = Math.max(lcsDepth, wordNet.depth(a));
+        for (Senses c : context) {
+            for (int k = 0; k < c.offsets.length; k++) {
+                WordNetIndex.Ancestry theirs = c.ancestry[k];
+                int lcsDepth = mine.lowestCommonDepth(theirs);
+                if (lcsDepth >= 0) {
+                    double wup = 2.0 * (lcsDepth + 1) / (mine.depth() + theirs.depth() + 2);
+                    best = Math.max(best, c.contextWeights[k] * wup);
                 }
-            }
-            if (lcsDepth >= 0) {
-                double wup = 2.0 * (lcsDepth + 1) / (wordNet.depth(sense) + wordNet.depth(c.getKey()) + 2);
-                best = Math.max(best, c.getValue() * wup);
             }
         }
         return best;

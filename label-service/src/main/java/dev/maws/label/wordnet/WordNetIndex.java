@@ -42,7 +42,33 @@ public final class WordNetIndex {
     private final Map<Integer, String> gloss = new HashMap<>();
     private final Map<Integer, Integer> depth = new HashMap<>();
     private final int maxSpellingLength;
-    private final Map<Integer, Map<Integer, Integer>> ancestorCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, Ancestry> ancestryCache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Every ancestor of a synset (itself included), sorted by offset, with each one's depth: what a
+     * Wu-Palmer similarity needs, in arrays, because sense choice compares every tag's senses with
+     * every other's on the labelling hot path.
+     */
+    public record Ancestry(int depth, int[] offsets, int[] depths) {
+        /** Depth of the deepest ancestor the two share, -1 when none. */
+        public int lowestCommonDepth(Ancestry other) {
+            int best = -1;
+            int[] a = offsets;
+            int[] b = other.offsets;
+            for (int i = 0, j = 0; i < a.length && j < b.length;) {
+                if (a[i] < b[j]) {
+                    i++;
+                } else if (a[i] > b[j]) {
+                    j++;
+                } else {
+                    best = Math.max(best, depths[i]);
+                    i++;
+                    j++;
+                }
+            }
+            return best;
+        }
+    }
 
     private WordNetIndex(Dictionary dictionary) throws JWNLException {
         Map<String, Lemma> lemmas = new HashMap<>();
@@ -98,6 +124,9 @@ public final class WordNetIndex {
             }
         }
         this.maxSpellingLength = longest;
+        for (Integer offset : hypernyms.keySet()) {
+            depthOf(offset); // all of them now: read-only (and lock-free) afterwards
+        }
         for (POS pos : new POS[] {POS.ADJECTIVE, POS.VERB, POS.ADVERB}) {
             Iterator<IndexWord> it = dictionary.getIndexWordIterator(pos);
             while (it.hasNext()) {
@@ -136,7 +165,14 @@ public final class WordNetIndex {
     }
 
     public static String id(int offset) {
-        return String.format(Locale.ROOT, "n%08d", offset);
+        if (offset < 0 || offset > 99_999_999) {
+            throw new IllegalArgumentException("a noun offset has at most 8 digits, got " + offset);
+        }
+        char[] id = {'n', '0', '0', '0', '0', '0', '0', '0', '0'};
+        for (int i = 8, rest = offset; rest > 0; i--, rest /= 10) {
+            id[i] = (char) ('0' + rest % 10);
+        }
+        return new String(id);
     }
 
     public static int offset(String id) {
@@ -200,14 +236,18 @@ public final class WordNetIndex {
         return false;
     }
 
-    /** Shortest number of hypernym steps from the root (entity.n.01 has depth 0). */
-    public synchronized int depth(int offset) {
+    /** Shortest number of hypernym steps from the root (entity.n.01 has depth 0); 0 for an unknown offset. */
+    public int depth(int offset) {
+        return depth.getOrDefault(offset, 0);
+    }
+
+    private int depthOf(int offset) {
         Integer d = depth.get(offset);
         if (d == null) {
             int[] up = hypernyms(offset);
             int best = up.length == 0 ? 0 : Integer.MAX_VALUE;
             for (int h : up) {
-                best = Math.min(best, depth(h) + 1);
+                best = Math.min(best, depthOf(h) + 1);
             }
             d = best;
             depth.put(offset, d);
@@ -215,28 +255,28 @@ public final class WordNetIndex {
         return d;
     }
 
-    /** Every ancestor of {@code offset} (itself included) with its distance in hypernym steps. */
-    public Map<Integer, Integer> ancestors(int offset) {
-        return ancestorCache.computeIfAbsent(offset, this::computeAncestors);
+    /** Every ancestor of {@code offset} (itself included), sorted, with their depths. */
+    public Ancestry ancestry(int offset) {
+        return ancestryCache.computeIfAbsent(offset, this::computeAncestry);
     }
 
-    private Map<Integer, Integer> computeAncestors(int offset) {
-        Map<Integer, Integer> out = new HashMap<>();
-        List<Integer> frontier = new ArrayList<>(List.of(offset));
-        out.put(offset, 0);
-        for (int dist = 1; !frontier.isEmpty(); dist++) {
-            List<Integer> next = new ArrayList<>();
-            for (int o : frontier) {
+    private Ancestry computeAncestry(int offset) {
+        java.util.TreeSet<Integer> all = new java.util.TreeSet<>();
+        java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>(List.of(offset));
+        while (!todo.isEmpty()) {
+            int o = todo.pop();
+            if (all.add(o)) {
                 for (int h : hypernyms(o)) {
-                    if (!out.containsKey(h)) {
-                        out.put(h, dist);
-                        next.add(h);
-                    }
+                    todo.push(h);
                 }
             }
-            frontier = next;
         }
-        return java.util.Collections.unmodifiableMap(out);
+        int[] offsets = all.stream().mapToInt(Integer::intValue).toArray();
+        int[] depths = new int[offsets.length];
+        for (int i = 0; i < offsets.length; i++) {
+            depths[i] = depth(offsets[i]);
+        }
+        return new Ancestry(depth(offset), offsets, depths);
     }
 
     private int addSpelling(String spelling, Surface s) {

@@ -2,7 +2,12 @@ package dev.maws.label.segment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
@@ -55,5 +60,80 @@ class HashtagExtractorTest {
     @Test
     void captionWordsLeaveOutTagsAndShortWords() {
         assertEquals(List.of("bird", "the", "lake"), HashtagExtractor.words("A bird on the lake #crane http://x.y/z"));
+    }
+
+    @Test
+    void lettersOutsideTheBasicPlaneAreLetters() {
+        // the regular expressions saw a surrogate, not a letter: "#𝒜𝒷𝒸" was no tag and "x𝒜#dog" was one
+        assertEquals(List.of("𝒜𝒷𝒸"), tags("#𝒜𝒷𝒸"));
+        assertEquals(List.of(), tags("x𝒜#dog"));
+    }
+
+    @Test
+    void agreesWithTheRegularExpressionsItReplacedOnRandomCaptions() {
+        // pieces that exercise every rule: links, mail, mentions, entities, marks, full-width '#',
+        // surrogate pairs (emoji), digits of other scripts, CamelCase runs. Letters outside the BMP
+        // are left out: there the regular expressions were wrong (next test).
+        String[] pieces = {"#", "＃", "#", "#", "dog", "Golden", "RETRIEVER", "Ǆ", "e\u0301", "_", "__", "2024", "٣", "Ⅻ",
+            "😀", "&", "/", "@", "me@mail.com", "http://x.y/#a", "WWW.foo.org/#b", "www", ".", ":", " ", " ", "  ",
+            ",", "IPhone", "ü", "ねこ", "x", "#cute_", "a#b"};
+        SplittableRandom random = new SplittableRandom(17);
+        for (int c = 0; c < 20_000; c++) {
+            StringBuilder b = new StringBuilder();
+            for (int k = random.nextInt(12); k > 0; k--) {
+                b.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String caption = b.toString();
+            HashtagExtractor.Parsed parsed = extractor.parse(caption);
+            assertEquals(RegexReference.extract(caption, 100), parsed.hashtags(), caption);
+            assertEquals(RegexReference.words(caption), parsed.words(), caption);
+        }
+    }
+
+    /** The regular-expression extractor this class replaced (the specification it must keep). */
+    private static final class RegexReference {
+        static final Pattern URL = Pattern.compile("(?i)\\b(?:https?://|www\\.)\\S+");
+        static final Pattern EMAIL = Pattern.compile("\\S+@\\S+\\.\\S+");
+        static final Pattern TAG = Pattern.compile("(?<![\\p{L}\\p{M}\\p{N}_&/#＃])[#＃]([\\p{L}\\p{M}\\p{N}_]+)");
+        static final Pattern CAMEL = Pattern.compile("(?<=\\p{Ll})(?=\\p{Lu})|(?<=\\p{Lu})(?=\\p{Lu}\\p{Ll})");
+
+        static List<Hashtag> extract(String caption, int maxTagLength) {
+            String text = EMAIL.matcher(URL.matcher(caption).replaceAll(" ")).replaceAll(" ");
+            List<Hashtag> tags = new ArrayList<>();
+            Matcher m = TAG.matcher(text);
+            while (m.find()) {
+                String raw = m.group(1);
+                if (raw.length() > maxTagLength) {
+                    continue;
+                }
+                String body = raw.replaceAll("_+$", "").replaceAll("\\p{N}+$", "");
+                String normalized = body.replace("_", "").toLowerCase(Locale.ROOT);
+                if (normalized.codePoints().noneMatch(Character::isLetter)) {
+                    continue;
+                }
+                List<String> camel = new ArrayList<>();
+                for (String part : body.split("_+")) {
+                    for (String w : CAMEL.split(part)) {
+                        if (!w.isEmpty()) {
+                            camel.add(w.toLowerCase(Locale.ROOT));
+                        }
+                    }
+                }
+                tags.add(new Hashtag(raw, normalized, camel));
+            }
+            return tags;
+        }
+
+        static List<String> words(String caption) {
+            String text = EMAIL.matcher(URL.matcher(caption).replaceAll(" ")).replaceAll(" ");
+            text = TAG.matcher(text).replaceAll(" ");
+            List<String> out = new ArrayList<>();
+            for (String w : text.split("[^\\p{L}]+")) {
+                if (w.length() > 2) {
+                    out.add(w.toLowerCase(Locale.ROOT));
+                }
+            }
+            return out;
+        }
     }
 }
