@@ -34,6 +34,11 @@ public class CaptionProcessor {
     private final Labeler labeler;
     private final CaptionLimits limits;
     private final MeterRegistry metrics;
+    // one WARN line per interval however many records go to the DLQ (DeadLetterLogFilter drops the
+    // connector's ERROR per record)
+    private final DeadLetterSummary deadLetters = new DeadLetterSummary(10_000_000_000L, System::nanoTime,
+            (count, reason) -> LOG.warnf("%d caption record(s) sent to captions.dlq since the last report; the latest "
+                    + "because: %s", count, reason));
 
     CaptionProcessor(Labeler labeler, CaptionLimits limits, MeterRegistry metrics) {
         this.labeler = labeler;
@@ -55,7 +60,7 @@ public class CaptionProcessor {
             out = label(value);
         } catch (IllegalArgumentException e) {
             metrics.counter("maws_captions_rejected_total").increment();
-            LOG.debugf("caption record to the DLQ: %s", e.getMessage());
+            deadLetters.record(e.getMessage());
             throw e;
         }
         metrics.counter("maws_captions_labeled_total").increment();
