@@ -14,10 +14,11 @@ import dev.maws.label.sense.SenseChooser;
 import dev.maws.label.wordnet.WordNetIndex;
 
 /**
- * {@code ./bench label [--imagenet FILE]}: captions/s of the labelling pipeline in-process on one
- * thread, after warm-up, on generated captions of five hashtags (class names as lowercase, CamelCase
- * or with plural, generic tags, words around them), tags drawn Zipf-like so popular ones repeat.
- * The Kafka -> label -> Kafka half of the label issue's benchmark is not built yet.
+ * {@code ./bench label [--imagenet FILE] [--records N] [--no-kafka]}: captions/s of the labelling
+ * pipeline in-process on one thread, after warm-up, on generated captions of five hashtags (class
+ * names as lowercase, CamelCase or with plural, generic tags, words around them), tags drawn
+ * Zipf-like so popular ones repeat; then N of those captions (100,000 by default) through Kafka and
+ * the packaged label-service against Kafka's own produce + consume ({@link LabelKafkaBenchmark}).
  */
 final class LabelBenchmark implements BenchMain.Benchmark {
     private static final String[] GENERIC = {"love", "instagood", "photooftheday", "tbt", "ootd", "style", "nofilter",
@@ -27,8 +28,18 @@ final class LabelBenchmark implements BenchMain.Benchmark {
 
     @Override
     public void run(String[] args, Path outDir) throws Exception {
-        Path imagenet = Path.of(args.length == 2 && args[0].equals("--imagenet") ? args[1]
-                : "label-service/src/test/resources/imagenet1k-synsets.txt");
+        Path imagenet = Path.of("label-service/src/test/resources/imagenet1k-synsets.txt");
+        int records = 100_000;
+        boolean kafka = true;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--imagenet" -> imagenet = Path.of(args[++i]);
+                case "--records" -> records = Integer.parseInt(args[++i]);
+                case "--no-kafka" -> kafka = false;
+                default -> throw new IllegalArgumentException(
+                        "usage: ./bench label [--imagenet FILE] [--records N] [--no-kafka]");
+            }
+        }
         List<String> names = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(imagenet, StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null;) {
@@ -73,6 +84,9 @@ final class LabelBenchmark implements BenchMain.Benchmark {
         report.result(BenchReport.row("measurement", "labels per caption", "value",
                 labels / (double) (n + 50_000 + coldN), "unit", "labels"));
         report.goal(BenchReport.Goal.atLeast("captions/s per core after warm-up (5 hashtags)", perSecond, 100_000));
+        if (kafka) {
+            LabelKafkaBenchmark.run(captions, records, outDir, report);
+        }
         report.write(outDir);
     }
 

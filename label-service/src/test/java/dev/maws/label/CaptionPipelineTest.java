@@ -57,13 +57,18 @@ class CaptionPipelineTest {
         String escaping = "esc-" + UUID.randomUUID();
         DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, escaping, CaptionRecord.newBuilder().setImageId(escaping)
                 .setImageUri("images/../jobs/x.json").setCaption("#dog").build().toByteArray());
+        String elsewhere = "other-bucket-" + UUID.randomUUID();
+        DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, elsewhere, CaptionRecord.newBuilder().setImageId(elsewhere)
+                .setImageUri("s3://someone-elses-bucket/images/x.png").setCaption("#dog").build().toByteArray());
         String good = "ok-" + UUID.randomUUID();
         DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, good, CaptionRecord.newBuilder().setImageId(good)
-                .setImageUri("images/" + good + ".png").setCaption("#geese").build().toByteArray());
+                .setImageUri("s3://" + DevStack.BUCKET + "/images/" + good + ".png").setCaption("#geese").build()
+                .toByteArray());
 
         List<ConsumerRecord<String, byte[]>> dead = DevStackClients.consume(kafka, DevStack.TOPIC_CAPTIONS_DLQ,
-                r -> garbage.equals(r.key()) || escaping.equals(r.key()), 2, Duration.ofSeconds(60));
-        assertEquals(2, dead.size());
+                r -> garbage.equals(r.key()) || escaping.equals(r.key()) || elsewhere.equals(r.key()), 3,
+                Duration.ofSeconds(60));
+        assertEquals(3, dead.size());
         for (ConsumerRecord<String, byte[]> r : dead) {
             Header reason = r.headers().lastHeader("dead-letter-reason");
             assertTrue(reason != null, "no reason header on " + r.key());
@@ -71,8 +76,10 @@ class CaptionPipelineTest {
             if (r.key().equals(garbage)) {
                 assertArrayEquals(bytes, r.value(), "the original bytes are kept");
                 assertTrue(why.contains("not a maws.v1.CaptionRecord") || why.contains("image_id"), why);
-            } else {
+            } else if (r.key().equals(escaping)) {
                 assertTrue(why.contains("must not contain '.' or '..' segments"), why);
+            } else {
+                assertTrue(why.contains("is not in the platform bucket " + DevStack.BUCKET), why);
             }
         }
         List<ConsumerRecord<String, byte[]>> out = DevStackClients.consume(kafka, DevStack.TOPIC_LABELED_IMAGES,

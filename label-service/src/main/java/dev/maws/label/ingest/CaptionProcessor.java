@@ -34,16 +34,18 @@ public class CaptionProcessor {
     private final Labeler labeler;
     private final CaptionLimits limits;
     private final MeterRegistry metrics;
+    private final ObjectStore store;
     // one WARN line per interval however many records go to the DLQ (DeadLetterLogFilter drops the
     // connector's ERROR per record)
     private final DeadLetterSummary deadLetters = new DeadLetterSummary(10_000_000_000L, System::nanoTime,
             (count, reason) -> LOG.warnf("%d caption record(s) sent to captions.dlq since the last report; the latest "
                     + "because: %s", count, reason));
 
-    CaptionProcessor(Labeler labeler, CaptionLimits limits, MeterRegistry metrics) {
+    CaptionProcessor(Labeler labeler, CaptionLimits limits, MeterRegistry metrics, ObjectStore store) {
         this.labeler = labeler;
         this.limits = limits;
         this.metrics = metrics;
+        this.store = store;
     }
 
     /**
@@ -83,15 +85,9 @@ public class CaptionProcessor {
             throw new IllegalArgumentException("image_id must be 1-256 characters without control characters");
         }
         String uri = record.getImageUri();
-        if (uri.startsWith("s3://")) {
-            int slash = uri.indexOf('/', 5);
-            if (slash < 0) {
-                throw new IllegalArgumentException("image_uri " + uri + " has no object key after the bucket");
-            }
-            ObjectStore.checkKey(uri.substring(slash + 1));
-        } else {
-            ObjectStore.checkKey(uri);
-        }
+        // The trainer reads images from the platform bucket only: a record naming another bucket
+        // would be labelled here and then fail there as a missing image, so it is refused here.
+        store.keyOf(uri);
         limits.checkCaption(record.getCaption(), "caption");
         Labeler.Result result = labeler.label(record.getCaption());
         LabeledImage.Builder b = LabeledImage.newBuilder().setImageId(id).setImageUri(uri).setCaption(record.getCaption())

@@ -1,0 +1,161 @@
+package dev.maws.bench;
+
+import static dev.maws.bench.BenchReport.row;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import dev.maws.devstack.DevStack;
+import dev.maws.devstack.ServiceProcess;
+import dev.maws.proto.v1.CaptionRecord;
+import dev.maws.proto.v1.LabeledImage;
+
+/**
+ * The Kafka half of {@code ./bench label}: CaptionRecords produced to {@code captions}, labelled by the
+ * packaged label-service (its own process) and read back from {@code labeled-images}, against Kafka's
+ * own produce + consume of the same records through one topic of as many partitions, on the same
+ * devstack broker and the same cores. Both rows time from the first send to the last record read,
+ * the consumer running during the produce. The label-service row comes after a warm-up batch (JIT,
+ * tag cache, consumer group joined).
+ */
+final class LabelKafkaBenchmark {
+    private static final String RELAY_TOPIC = "bench-relay";
+
+    private LabelKafkaBenchmark() {}
+
+    static void run(List<String> captions, int records, Path outDir, BenchReport report) throws Exception {
+        Path jar = Path.of("label-service/target/quarkus-app/quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: build it first (./mvnw -DskipTests install)");
+        }
+        byte[][] values = new byte[records][];
+        long bytes = 0;
+        for (int i = 0; i < records; i++) {
+            values[i] = CaptionRecord.newBuilder().setImageId("img-" + i).setImageUri("images/bench/img-" + i + ".png")
+                    .setCaption(captions.get(i % captions.size())).build().toByteArray();
+            bytes += values[i].length;
+        }
+        double meanBytes = bytes / (double) records;
+        try (DevStack stack = DevStack.fresh(outDir.resolve("label-devstack")).start()) {
+            String bootstrap = stack.kafkaBootstrapServers();
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                admin.createTopics(List.of(new NewTopic(RELAY_TOPIC, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            // Kafka alone: the same records produced to a topic and consumed from it
+            relay(bootstrap, RELAY_TOPIC, "warm", values, Math.min(records, 20_000));
+            double kafkaSeconds = relay(bootstrap, RELAY_TOPIC, "img", values, records);
+            String what = String.format(java.util.Locale.ROOT, "%,d records of %.0f B", records, meanBytes);
+            report.result(row("measurement", "Kafka produce + consume, " + what, "value", records / kafkaSeconds,
+                    "unit", "records/s"));
+
+            int port = ServiceProcess.freePort();
+            Process service = ServiceProcess.start(jar, stack.environment(), port, outDir.resolve("label-service.log"),
+                    Duration.ofMinutes(3));
+            try {
+                pipeline(bootstrap, "warm", values, Math.min(records, 20_000));
+                double labelSeconds = pipeline(bootstrap, "img", values, records);
+                report.result(row("measurement", "captions -> label-service -> labeled-images, " + what, "value",
+                        records / labelSeconds, "unit", "records/s"));
+                report.goal(BenchReport.Goal.atLeast("Kafka -> label -> Kafka / Kafka produce+consume",
+                        kafkaSeconds / labelSeconds, 0.5));
+            } finally {
+                service.destroy();
+                if (!service.waitFor(30, TimeUnit.SECONDS)) {
+                    service.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    /** Seconds from the first send to {@code topic} until {@code n} records with the prefix were read back from it. */
+    private static double relay(String bootstrap, String topic, String prefix, byte[][] values, int n) throws Exception {
+        return timed(bootstrap, topic, topic, prefix, values, n);
+    }
+
+    /** Seconds from the first send to {@code captions} until {@code n} labelled records were read back. */
+    private static double pipeline(String bootstrap, String prefix, byte[][] values, int n) throws Exception {
+        return timed(bootstrap, DevStack.TOPIC_CAPTIONS, DevStack.TOPIC_LABELED_IMAGES, prefix, values, n);
+    }
+
+    private static double timed(String bootstrap, String in, String out, String prefix, byte[][] values, int n)
+            throws Exception {
+        Properties c = new Properties();
+        c.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = consumer.partitionsFor(out).stream().map(i -> new TopicPartition(out, i.partition()))
+                    .toList();
+            consumer.assign(parts);
+            consumer.seekToEnd(parts);
+            parts.forEach(consumer::position); // resolve the end offsets before anything is sent
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> produce(bootstrap, in, prefix, values, n));
+            Set<String> seen = new HashSet<>(n * 2);
+            boolean checkType = !out.equals(in);
+            while (seen.size() < n) {
+                if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(10)) {
+                    throw new IllegalStateException("only " + seen.size() + " of " + n + " records came back from " + out);
+                }
+                if (sent.isCompletedExceptionally()) {
+                    sent.join();
+                }
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    if (r.key().startsWith(prefix + "-")) {
+                        if (checkType && LabeledImage.parseFrom(r.value()).getImageId().isEmpty()) {
+                            throw new IllegalStateException("not a LabeledImage under key " + r.key());
+                        }
+                        seen.add(r.key());
+                    }
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            sent.join();
+            return seconds;
+        }
+    }
+
+    /** The producer settings a caption source would use: acks=all, idempotent, a little batching. */
+    private static void produce(String bootstrap, String topic, String prefix, byte[][] values, int n) {
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                byte[] value = values[i];
+                if (!prefix.equals("img")) { // warm-up records get their own ids, so they never count as timed ones
+                    value = CaptionRecord.newBuilder(CaptionRecord.parseFrom(value)).setImageId(prefix + "-" + i).build()
+                            .toByteArray();
+                }
+                producer.send(new ProducerRecord<>(topic, prefix + "-" + i, value));
+            }
+            producer.flush();
+        } catch (Exception e) {
+            throw new IllegalStateException("producing to " + topic + " failed", e);
+        }
+    }
+}
