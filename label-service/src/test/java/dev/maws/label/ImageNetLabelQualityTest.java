@@ -65,8 +65,8 @@ class ImageNetLabelQualityTest {
     @Test
     void theFirstNameAloneLabelsTheClass() throws Exception {
         double acc = accuracy("first name alone", c -> tag(c.firstName()));
-        // regression floor at what the pipeline reaches (85.6 %); the issue's goal is 90 %
-        assertTrue(acc >= 0.85, "accuracy " + acc);
+        // the issue's goal, and what the pipeline reaches (90.0 %)
+        assertTrue(acc >= 0.90, "accuracy " + acc);
     }
 
     @Test
@@ -77,7 +77,7 @@ class ImageNetLabelQualityTest {
             String hyper = up.length == 0 ? "" : TestWordNet.INDEX.firstLemma(up[0]);
             return tag(c.firstName()) + " #" + WordNetIndex.concat(hyper);
         });
-        // regression floor at what the pipeline reaches (96.4 %); the issue's goal is 97 %
-        assertTrue(acc >= 0.96, "accuracy " + acc);
+        // regression floor at what the pipeline reaches (97.8 %); the issue's goal is 97 %
+        assertTrue(acc >= 0.975, "accuracy " + acc);
     }
 }

@@ -23,11 +23,21 @@ public final class SenseChooser {
     private static final double DOMINANCE = 10.0;
     private static final double CONTEXT_WEIGHT = 3.0;
     // A photo tagged with a word is far more often of the thing than of a person the word can
-    // describe ("#ostrich", "#monarch"), or of the meat or fur made of it ("#quail", "#beaver"):
-    // those senses keep a fraction of their prior whenever the word also names a thing or an organism.
+    // describe ("#ostrich", "#monarch"), or of the meat or fur made of an animal ("#quail",
+    // "#beaver"): those senses keep a fraction of their prior whenever the word also names a thing
+    // or an animal. For a plant or a fungus it is the other way round: "#broccoli", "#strawberry",
+    // "#mushroom" show the produce far more often than the living plant, so there the plant senses
+    // keep the fraction when the word also names matter (its food, wood or fibre).
     private static final int PERSON = WordNetIndex.offset("n00007846");
     private static final int MATTER = WordNetIndex.offset("n00020827"); // food, materials, substances
-    private static final int ORGANISM = WordNetIndex.offset("n00004475");
+    private static final int ANIMAL = WordNetIndex.offset("n00015388");
+    private static final int PLANT = WordNetIndex.offset("n00017222");
+    private static final int FUNGUS = WordNetIndex.offset("n12992868");
+    // WordNet lists a synset's words most familiar first: a sense in which the word is only a
+    // secondary synonym ("tarantula" in european_wolf_spider, "hatchet" in tomahawk) is less likely
+    // to be what a tag means than one it heads. Sense-tag counts, where WordNet has them, still
+    // dominate; this mostly orders senses that were never seen in the tagged corpus.
+    private static final double SYNONYM_FACTOR = 0.3;
     private static final double PERSON_FACTOR = 0.2;
     private static final double MATTER_FACTOR = 0.3;
 
@@ -80,13 +90,15 @@ public final class SenseChooser {
         int[] counts = lemma.senseCounts();
         int firstVisual = -1;
         boolean hasNonPerson = false;
-        boolean hasOrganism = false;
+        boolean hasAnimal = false;
+        boolean hasMatter = false;
         for (int i = 0; i < senses.length; i++) {
             if (isVisual(senses[i])) {
                 firstVisual = firstVisual < 0 ? i : firstVisual;
                 boolean person = wordNet.isUnder(senses[i], PERSON);
                 hasNonPerson |= !person;
-                hasOrganism |= !person && wordNet.isUnder(senses[i], ORGANISM);
+                hasAnimal |= !person && wordNet.isUnder(senses[i], ANIMAL);
+                hasMatter |= wordNet.isUnder(senses[i], MATTER);
             }
         }
         Map<Integer, Double> out = new LinkedHashMap<>();
@@ -97,9 +109,14 @@ public final class SenseChooser {
         for (int i = 0; i < senses.length; i++) {
             if (isVisual(senses[i])) {
                 double w = counts[i] + 1;
+                if (!lemma.lemma().equals(wordNet.firstLemma(senses[i]))) {
+                    w *= SYNONYM_FACTOR;
+                }
                 if (hasNonPerson && wordNet.isUnder(senses[i], PERSON)) {
                     w *= PERSON_FACTOR;
-                } else if (hasOrganism && wordNet.isUnder(senses[i], MATTER)) {
+                } else if (hasAnimal && wordNet.isUnder(senses[i], MATTER)) {
+                    w *= MATTER_FACTOR;
+                } else if (!hasAnimal && hasMatter && isPlantOrFungus(senses[i])) {
                     w *= MATTER_FACTOR;
                 }
                 out.merge(senses[i], w, Double::sum);
@@ -163,6 +180,10 @@ public final class SenseChooser {
             i++;
         }
         return new Senses(offsets, p, weights, ancestry);
+    }
+
+    private boolean isPlantOrFungus(int offset) {
+        return wordNet.isUnder(offset, PLANT) || wordNet.isUnder(offset, FUNGUS);
     }
 
     /**
