@@ -56,13 +56,21 @@ final class InferenceBenchmark implements BenchMain.Benchmark {
     public void run(String[] args, Path outDir) throws Exception {
         String preset = "tiny-28";
         int requests = 2000;
+        int memoryRequests = 0;
+        List<String> serviceJvm = List.of();
         int batch = 32;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--preset" -> preset = args[++i];
                 case "--requests" -> requests = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("usage: ./bench inference [--preset tiny-28] [--requests N]");
+                case "--memory" -> memoryRequests = Integer.parseInt(args[++i]);
+                case "--service-jvm" -> serviceJvm = List.of(args[++i].trim().split("\\s+"));
+                default -> throw new IllegalArgumentException("usage: ./bench inference [--preset tiny-28] [--requests N] "
+                        + "[--memory N [--service-jvm \"OPTIONS\"]]");
             }
+        }
+        if (serviceJvm.isEmpty()) {
+            serviceJvm = memoryRequests > 0 ? List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch") : List.of("-Xmx1g");
         }
         Path jar = Path.of("inference-service/target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
@@ -132,7 +140,7 @@ final class InferenceBenchmark implements BenchMain.Benchmark {
             if (System.getenv("DJL_CACHE_DIR") != null) {
                 env.put("MAWS_DJL_CACHE_DIR", System.getenv("DJL_CACHE_DIR"));
             }
-            Process service = ServiceProcess.start(jar, env, port, outDir.resolve("inference-service.log"),
+            Process service = ServiceProcess.start(jar, serviceJvm, env, port, outDir.resolve("inference-service.log"),
                     Duration.ofMinutes(3));
             ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
             try {
@@ -141,6 +149,11 @@ final class InferenceBenchmark implements BenchMain.Benchmark {
                 for (int i = 0; i < 64; i++) {
                     inputs.add(EmbedRequest.newBuilder().addImages(Image.newBuilder()
                             .setData(ByteString.copyFrom(data.png(i)))).build());
+                }
+                if (memoryRequests > 0) {
+                    memory(grpc, inputs, service, port, memoryRequests, serviceJvm, report);
+                    report.write(outDir.resolve("memory"));
+                    return;
                 }
                 long rss0 = rssKb(service);
                 double[] c1 = load(grpc, inputs, 1, Math.min(requests, 500));
@@ -201,6 +214,47 @@ final class InferenceBenchmark implements BenchMain.Benchmark {
         double seconds = (System.nanoTime() - t0) / 1e9;
         Arrays.sort(latencies);
         return new double[] {count / seconds, latencies[count / 2], latencies[(int) Math.min(count - 1, count * 0.99)]};
+    }
+
+    /**
+     * {@code --memory N}: N Embed requests at concurrency 16 in ten parts after a warm-up of 2,000, the
+     * service's RSS and its live NDArrays ({@code maws_inference_live_ndarrays}) after each part. The
+     * service runs on a fixed, pre-touched heap (by default 256 MB) so that RSS growth is native growth,
+     * not the Java heap being touched for the first time.
+     */
+    private static void memory(InferenceServiceGrpc.InferenceServiceBlockingStub grpc, List<EmbedRequest> inputs,
+            Process service, int port, int requests, List<String> serviceJvm, BenchReport report) throws Exception {
+        load(grpc, inputs, 16, 2000);
+        double rssStart = rssKb(service) / 1024.0;
+        double arraysStart = liveArrays(port);
+        report.result(row("requests", 0, "rss_mb", rssStart, "live_ndarrays", arraysStart, "images/s", Double.NaN));
+        System.out.printf("after warm-up: RSS %.1f MB, live NDArrays %.0f (service JVM %s)%n", rssStart, arraysStart,
+                String.join(" ", serviceJvm));
+        double rss = rssStart;
+        double arrays = arraysStart;
+        int part = requests / 10;
+        for (int done = part; done <= requests; done += part) {
+            double[] r = load(grpc, inputs, 16, part);
+            rss = rssKb(service) / 1024.0;
+            arrays = liveArrays(port);
+            report.result(row("requests", done, "rss_mb", rss, "live_ndarrays", arrays, "images/s", r[0]));
+            System.out.printf("after %d requests: RSS %.1f MB, live NDArrays %.0f, %.0f images/s%n", done, rss, arrays, r[0]);
+        }
+        report.goal(BenchReport.Goal.atMost("RSS growth over " + requests + " requests after warm-up (%)",
+                100 * (rss - rssStart) / rssStart, 5));
+        report.goal(BenchReport.Goal.atMost("live NDArrays after / after warm-up", arrays / arraysStart, 1));
+    }
+
+    private static double liveArrays(int port) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith("maws_inference_live_ndarrays")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new IllegalStateException("no maws_inference_live_ndarrays in the service's /q/metrics");
     }
 
     private static long rssKb(Process p) throws Exception {

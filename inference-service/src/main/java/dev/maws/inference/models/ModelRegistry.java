@@ -98,6 +98,10 @@ public class ModelRegistry implements HealthCheck {
         this.worker.start();
         Gauge.builder("maws.inference.loaded.models", readable, Map::size).description("checkpoints held in memory")
                 .register(metrics);
+        Gauge.builder("maws.inference.live.ndarrays", readable,
+                        r -> r.values().stream().mapToInt(l -> l.model().liveArrays()).sum())
+                .description("NDArrays alive under the loaded models (their parameters; more means a leak)")
+                .register(metrics);
         config.defaultModel().ifPresent(ref -> queue.add(new FutureTask<>(() -> {
             try {
                 defaultReference = loadHere(ref).reference();
