@@ -122,8 +122,8 @@ final class ModelBenchmark implements BenchMain.Benchmark {
                     double heap = Runtime.getRuntime().totalMemory() / 1048576.0;
                     report.result(BenchReport.row("step", step, "rss_mb", rss, "rss_minus_committed_heap_mb", rss - heap,
                             "live_ndarrays", arrays, "seconds", (System.nanoTime() - t0) / 1e9));
-                    System.out.printf("step %d: RSS %.0f MB, RSS - committed heap %.0f MB, live NDArrays %d%n", step, rss,
-                            rss - heap, arrays);
+                    System.out.printf("step %d: RSS %.0f MB, RSS - committed heap %.0f MB, live NDArrays %d, %.0f s%n", step,
+                            rss, rss - heap, arrays, (System.nanoTime() - t0) / 1e9);
                     if (step == 50) {
                         rssAt50 = rss;
                     }
