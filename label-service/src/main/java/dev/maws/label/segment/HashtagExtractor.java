@@ -37,11 +37,6 @@ public final class HashtagExtractor {
         return parse(caption).hashtags();
     }
 
-    /** Caption words outside hashtags, lowercase letters only, for sense choice in context. */
-    public static List<String> words(String caption) {
-        return new HashtagExtractor(Integer.MAX_VALUE).parse(caption).words();
-    }
-
     /**
      * Hashtags (as {@link #extract}) and the words of more than two letters outside every '#tag'
      * (also outside tags too long or without letters), lowercase, split at anything not a letter.

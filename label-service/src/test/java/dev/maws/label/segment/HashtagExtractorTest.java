@@ -59,7 +59,7 @@ class HashtagExtractorTest {
 
     @Test
     void captionWordsLeaveOutTagsAndShortWords() {
-        assertEquals(List.of("bird", "the", "lake"), HashtagExtractor.words("A bird on the lake #crane http://x.y/z"));
+        assertEquals(List.of("bird", "the", "lake"), extractor.parse("A bird on the lake #crane http://x.y/z").words());
     }
 
     @Test
