@@ -14,7 +14,7 @@ import dev.maws.label.sense.SenseChooser;
 import dev.maws.label.wordnet.WordNetIndex;
 
 /**
- * {@code ./bench label [--imagenet FILE] [--records N] [--no-kafka]}: captions/s of the labelling
+ * {@code ./bench label [--imagenet FILE] [--records N] [--no-kafka] [--service-jvm "OPTIONS"]}: captions/s of the labelling
  * pipeline in-process on one thread, after warm-up, on generated captions of five hashtags (class
  * names as lowercase, CamelCase or with plural, generic tags, words around them), tags drawn
  * Zipf-like so popular ones repeat; then N of those captions (100,000 by default) through Kafka and
@@ -31,13 +31,15 @@ final class LabelBenchmark implements BenchMain.Benchmark {
         Path imagenet = Path.of("label-service/src/test/resources/imagenet1k-synsets.txt");
         int records = 100_000;
         boolean kafka = true;
+        List<String> serviceJvm = List.of("-Xmx1g");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--imagenet" -> imagenet = Path.of(args[++i]);
                 case "--records" -> records = Integer.parseInt(args[++i]);
                 case "--no-kafka" -> kafka = false;
+                case "--service-jvm" -> serviceJvm = List.of(args[++i].trim().split("\\s+"));
                 default -> throw new IllegalArgumentException(
-                        "usage: ./bench label [--imagenet FILE] [--records N] [--no-kafka]");
+                        "usage: ./bench label [--imagenet FILE] [--records N] [--no-kafka] [--service-jvm \"OPTIONS\"]");
             }
         }
         List<String> names = new ArrayList<>();
@@ -85,7 +87,7 @@ final class LabelBenchmark implements BenchMain.Benchmark {
                 labels / (double) (n + 50_000 + coldN), "unit", "labels"));
         report.goal(BenchReport.Goal.atLeast("captions/s per core after warm-up (5 hashtags)", perSecond, 100_000));
         if (kafka) {
-            LabelKafkaBenchmark.run(captions, records, outDir, report);
+            LabelKafkaBenchmark.run(captions, records, serviceJvm, outDir, report);
         }
         report.write(outDir);
     }

@@ -5,6 +5,7 @@ import static dev.maws.bench.BenchReport.row;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,10 +19,12 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -43,10 +46,12 @@ import dev.maws.proto.v1.LabeledImage;
  */
 final class LabelKafkaBenchmark {
     private static final String RELAY_TOPIC = "bench-relay";
+    private static final String BARE_IN = "bench-bare-in";
+    private static final String BARE_OUT = "bench-bare-out";
 
     private LabelKafkaBenchmark() {}
 
-    static void run(List<String> captions, int records, Path outDir, BenchReport report) throws Exception {
+    static void run(List<String> captions, int records, List<String> serviceJvm, Path outDir, BenchReport report) throws Exception {
         Path jar = Path.of("label-service/target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: build it first (./mvnw -DskipTests install)");
@@ -59,28 +64,45 @@ final class LabelKafkaBenchmark {
             bytes += values[i].length;
         }
         double meanBytes = bytes / (double) records;
+        // every row after a warm-up of its own: JIT, connections, consumer groups joined (a service
+        // runs for days: its first seconds are not what it sustains)
+        int warmUp = Math.min(records, 100_000);
         try (DevStack stack = DevStack.fresh(outDir.resolve("label-devstack")).start()) {
             String bootstrap = stack.kafkaBootstrapServers();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-                admin.createTopics(List.of(new NewTopic(RELAY_TOPIC, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                admin.createTopics(List.of(new NewTopic(RELAY_TOPIC, 3, (short) 1), new NewTopic(BARE_IN, 3, (short) 1),
+                        new NewTopic(BARE_OUT, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
             }
             // Kafka alone: the same records produced to a topic and consumed from it
-            relay(bootstrap, RELAY_TOPIC, "warm", values, Math.min(records, 20_000));
+            relay(bootstrap, RELAY_TOPIC, "warm", values, warmUp);
             double kafkaSeconds = relay(bootstrap, RELAY_TOPIC, "img", values, records);
             String what = String.format(java.util.Locale.ROOT, "%,d records of %.0f B", records, meanBytes);
             report.result(row("measurement", "Kafka produce + consume, " + what, "value", records / kafkaSeconds,
                     "unit", "records/s"));
 
+            // the least any consume -> produce service costs here: records copied unchanged from one
+            // topic to another by a plain Kafka client loop (no framework, no labelling), output
+            // acknowledged before the input offsets are committed, as label-service does
+            double bareSeconds;
+            try (BareRelay bare = new BareRelay(bootstrap)) {
+                timed(bootstrap, BARE_IN, BARE_OUT, "warm", values, warmUp);
+                bareSeconds = timed(bootstrap, BARE_IN, BARE_OUT, "img", values, records);
+            }
+            report.result(row("measurement", "bare relay (consume -> produce, no labelling), " + what, "value",
+                    records / bareSeconds, "unit", "records/s"));
+
             int port = ServiceProcess.freePort();
-            Process service = ServiceProcess.start(jar, stack.environment(), port, outDir.resolve("label-service.log"),
+            Process service = ServiceProcess.start(jar, serviceJvm, stack.environment(), port, outDir.resolve("label-service.log"),
                     Duration.ofMinutes(3));
             try {
-                pipeline(bootstrap, "warm", values, Math.min(records, 20_000));
+                pipeline(bootstrap, "warm", values, warmUp);
                 double labelSeconds = pipeline(bootstrap, "img", values, records);
                 report.result(row("measurement", "captions -> label-service -> labeled-images, " + what, "value",
                         records / labelSeconds, "unit", "records/s"));
                 report.goal(BenchReport.Goal.atLeast("Kafka -> label -> Kafka / Kafka produce+consume",
                         kafkaSeconds / labelSeconds, 0.5));
+                report.result(row("measurement", "label-service / bare relay", "value", bareSeconds / labelSeconds,
+                        "unit", "ratio"));
             } finally {
                 service.destroy();
                 if (!service.waitFor(30, TimeUnit.SECONDS)) {
@@ -114,7 +136,7 @@ final class LabelKafkaBenchmark {
             long t0 = System.nanoTime();
             CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> produce(bootstrap, in, prefix, values, n));
             Set<String> seen = new HashSet<>(n * 2);
-            boolean checkType = !out.equals(in);
+            boolean checkType = out.equals(DevStack.TOPIC_LABELED_IMAGES);
             while (seen.size() < n) {
                 if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(10)) {
                     throw new IllegalStateException("only " + seen.size() + " of " + n + " records came back from " + out);
@@ -156,6 +178,64 @@ final class LabelKafkaBenchmark {
             producer.flush();
         } catch (Exception e) {
             throw new IllegalStateException("producing to " + topic + " failed", e);
+        }
+    }
+
+    /** Copies {@link #BARE_IN} to {@link #BARE_OUT} on its own thread until closed. */
+    private static final class BareRelay implements AutoCloseable {
+        private final Thread thread;
+        private volatile boolean running = true;
+        private volatile Exception failure;
+
+        BareRelay(String bootstrap) {
+            Properties c = new Properties();
+            c.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            c.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "bench-bare-relay");
+            c.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            c.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            // the settings label-service runs with (its application.properties)
+            c.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+            c.setProperty(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "65536");
+            c.setProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
+            Properties p = new Properties();
+            p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+            p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+            p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "10");
+            p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, "131072");
+            KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+            KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+            consumer.subscribe(List.of(BARE_IN));
+            thread = new Thread(() -> {
+                try (consumer; producer) {
+                    while (running) {
+                        ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(50));
+                        if (polled.isEmpty()) {
+                            continue;
+                        }
+                        List<java.util.concurrent.Future<RecordMetadata>> sends = new ArrayList<>(polled.count());
+                        for (ConsumerRecord<String, byte[]> r : polled) {
+                            sends.add(producer.send(new ProducerRecord<>(BARE_OUT, r.key(), r.value())));
+                        }
+                        for (java.util.concurrent.Future<RecordMetadata> f : sends) {
+                            f.get();
+                        }
+                        consumer.commitAsync();
+                    }
+                } catch (Exception e) {
+                    failure = e;
+                }
+            }, "bare-relay");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws Exception {
+            running = false;
+            thread.join(30_000);
+            if (failure != null) {
+                throw new IllegalStateException("the bare relay failed", failure);
+            }
         }
     }
 }

@@ -313,7 +313,7 @@ final class Rules {
         ServiceConfig label = config(objs, "label-service");
         String in = label.get("mp.messaging.incoming.captions.topic", "captions");
         String out = label.get("mp.messaging.outgoing.labeled-images.topic", "labeled-images");
-        String dlq = label.get("mp.messaging.incoming.captions.dead-letter-queue.topic", "dead-letter-topic-captions");
+        String dlq = label.get("mp.messaging.outgoing.captions-dlq.topic", "captions-dlq");
         Map<String, Map<String, Object>> topics = new HashMap<>();
         objs.stream().filter(o -> "KafkaTopic".equals(kind(o))).forEach(t -> topics.put(
                 String.valueOf(map(t, "spec").getOrDefault("topicName", name(t))), t));

@@ -73,6 +73,9 @@ class CaptionPipelineTest {
             Header reason = r.headers().lastHeader("dead-letter-reason");
             assertTrue(reason != null, "no reason header on " + r.key());
             String why = new String(reason.value(), StandardCharsets.UTF_8);
+            Header from = r.headers().lastHeader("dead-letter-topic");
+            assertEquals(DevStack.TOPIC_CAPTIONS, from == null ? null : new String(from.value(), StandardCharsets.UTF_8));
+            assertTrue(r.headers().lastHeader("dead-letter-offset") != null, "no offset header on " + r.key());
             if (r.key().equals(garbage)) {
                 assertArrayEquals(bytes, r.value(), "the original bytes are kept");
                 assertTrue(why.contains("not a maws.v1.CaptionRecord") || why.contains("image_id"), why);

@@ -1,9 +1,16 @@
 package dev.maws.label.ingest;
 
+import java.nio.charset.StandardCharsets;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Outgoing;
 import org.jboss.logging.Logger;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -14,59 +21,148 @@ import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.proto.v1.CaptionRecord;
 import dev.maws.proto.v1.LabeledImage;
 import dev.maws.proto.v1.SynsetEvidence;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.annotations.Blocking;
-import io.smallrye.reactive.messaging.kafka.Record;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaProducer;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
 /**
- * captions -> labeled-images. Each CaptionRecord is labelled and published under the same key (the
- * image id), so a redelivery after a restart replaces the record in the compacted topic instead of
- * adding one. The input offset is committed only once the output is acknowledged (the connector's
- * ack chain). A record that cannot be parsed or breaks a limit is nacked with the reason and goes to
- * {@code captions.dlq} with its original bytes (the connector's dead-letter strategy).
+ * captions -> labeled-images, one poll's batch of records per call. Each CaptionRecord is labelled and
+ * published under the same key (the image id), so a redelivery after a restart replaces the record in
+ * the compacted topic instead of adding one. A record that cannot be parsed, breaks a limit or fails
+ * in any other way goes to {@code captions.dlq} with its original bytes, key and headers and the
+ * reason in {@code dead-letter-reason} (the header names of SmallRye's own dead-letter strategy).
+ *
+ * <p>Why batches, and why the records go straight to the channels' producers: per record, SmallRye's
+ * message machinery (a worker hand-off, an ack chain, a tracked offset, the sink's per-message
+ * pipeline) cost many times the labelling itself (BENCHMARKS.md, label). Here a whole poll is
+ * labelled in one worker call, each result is handed to the Kafka producer that the connector built
+ * for the outgoing channel (its {@code mp.messaging.outgoing.*} settings: acks=all, idempotent), and
+ * the batch is acknowledged, which lets the throttled commit strategy commit its offsets, only once
+ * the broker has acknowledged every output and dead-letter record of it. If a send fails (the broker
+ * unreachable past the producer's delivery timeout), the batch is nacked, the channel fails and the
+ * liveness probe restarts the service, which then reads the batch again.
  */
 @ApplicationScoped
 public class CaptionProcessor {
     /** Labelling pipeline version carried in every output record. */
     public static final String LABELER_VERSION = "wn30-dp-1";
+    static final String DEAD_LETTER_REASON = "dead-letter-reason";
+    private static final String OUTPUT = "labeled-images";
+    private static final String DEAD_LETTERS = "captions-dlq";
     private static final Logger LOG = Logger.getLogger(CaptionProcessor.class);
 
     private final Labeler labeler;
     private final CaptionLimits limits;
-    private final MeterRegistry metrics;
     private final ObjectStore store;
-    // one WARN line per interval however many records go to the DLQ (DeadLetterLogFilter drops the
-    // connector's ERROR per record)
+    private final KafkaClientService clients;
+    private final String outputTopic;
+    private final String deadLetterTopic;
+    private final Counter labeledCount;
+    private final Counter rejectedCount;
+    // one WARN line per interval however many records go to the DLQ
     private final DeadLetterSummary deadLetters = new DeadLetterSummary(10_000_000_000L, System::nanoTime,
             (count, reason) -> LOG.warnf("%d caption record(s) sent to captions.dlq since the last report; the latest "
                     + "because: %s", count, reason));
+    private volatile Producer<String, byte[]> outputProducer;
+    private volatile Producer<String, byte[]> deadLetterProducer;
 
-    CaptionProcessor(Labeler labeler, CaptionLimits limits, MeterRegistry metrics, ObjectStore store) {
+    /**
+     * The two emitters are not sent through: injecting them is what makes the connector create the
+     * outgoing channels, and with them the configured producers this class sends with.
+     */
+    CaptionProcessor(Labeler labeler, CaptionLimits limits, MeterRegistry metrics, ObjectStore store,
+            KafkaClientService clients, @Channel(OUTPUT) Emitter<byte[]> outputChannel,
+            @Channel(DEAD_LETTERS) Emitter<byte[]> deadLetterChannel,
+            @ConfigProperty(name = "mp.messaging.outgoing." + OUTPUT + ".topic", defaultValue = OUTPUT) String outputTopic,
+            @ConfigProperty(name = "mp.messaging.outgoing." + DEAD_LETTERS + ".topic", defaultValue = DEAD_LETTERS)
+            String deadLetterTopic) {
         this.labeler = labeler;
         this.limits = limits;
-        this.metrics = metrics;
         this.store = store;
+        this.clients = clients;
+        this.outputTopic = outputTopic;
+        this.deadLetterTopic = deadLetterTopic;
+        this.labeledCount = metrics.counter("maws_captions_labeled_total");
+        this.rejectedCount = metrics.counter("maws_captions_rejected_total");
     }
 
     /**
-     * A payload method: the connector chains the output's acknowledgement to the input (the offset is
-     * committed after labeled-images acknowledged the write), and an exception nacks the input,
-     * which the dead-letter strategy sends to captions.dlq with the exception's message as reason.
+     * Labels every record of the batch, sends each result (or dead letter) and acknowledges the batch
+     * once all of them are acknowledged. The next batch is read after that (ordered blocking).
      */
     @Incoming("captions")
-    @Outgoing("labeled-images")
     @Blocking
-    public Record<String, byte[]> process(byte[] value) {
-        LabeledImage out;
-        try {
-            out = label(value);
-        } catch (IllegalArgumentException e) {
-            metrics.counter("maws_captions_rejected_total").increment();
-            deadLetters.record(e.getMessage());
-            throw e;
+    public Uni<Void> process(KafkaRecordBatch<String, byte[]> batch) {
+        BatchAcks acks = new BatchAcks();
+        for (KafkaRecord<String, byte[]> record : batch) {
+            LabeledImage out;
+            try {
+                out = label(record.getPayload());
+            } catch (RuntimeException e) {
+                // IllegalArgumentException is the expected kind (its message is the reason); anything
+                // else is a bug, but one record must not stop the stream
+                deadLetter(record, e, acks);
+                continue;
+            }
+            labeledCount.increment();
+            output().send(new ProducerRecord<>(outputTopic, out.getImageId(), out.toByteArray()), acks.expectOne());
         }
-        metrics.counter("maws_captions_labeled_total").increment();
-        return Record.of(out.getImageId(), out.toByteArray());
+        return Uni.createFrom().completionStage(acks.allSent())
+                .onItemOrFailure().transformToUni((ignored, failure) -> Uni.createFrom().completionStage(
+                        failure == null ? batch.ack() : batch.nack(failure)));
+    }
+
+    private void deadLetter(KafkaRecord<String, byte[]> record, RuntimeException e, BatchAcks acks) {
+        String reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
+        long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getOffset)
+                .orElse(-1L);
+        if (!(e instanceof IllegalArgumentException)) {
+            LOG.errorf(e, "labelling record %s-%d@%d failed; sent to captions.dlq", record.getTopic(), record.getPartition(),
+                    offset);
+        }
+        rejectedCount.increment();
+        deadLetters.record(reason);
+        byte[] value = record.getPayload() == null ? new byte[0] : record.getPayload();
+        ProducerRecord<String, byte[]> dead = new ProducerRecord<>(deadLetterTopic, null, record.getKey(), value,
+                record.getHeaders());
+        dead.headers().add(header(DEAD_LETTER_REASON, reason));
+        dead.headers().add(header("dead-letter-exception-class-name", e.getClass().getName()));
+        dead.headers().add(header("dead-letter-topic", record.getTopic()));
+        dead.headers().add(header("dead-letter-partition", Integer.toString(record.getPartition())));
+        dead.headers().add(header("dead-letter-offset", Long.toString(offset)));
+        deadLetters().send(dead, acks.expectOne());
+    }
+
+    private Producer<String, byte[]> output() {
+        if (outputProducer == null) {
+            outputProducer = producerOf(OUTPUT);
+        }
+        return outputProducer;
+    }
+
+    private Producer<String, byte[]> deadLetters() {
+        if (deadLetterProducer == null) {
+            deadLetterProducer = producerOf(DEAD_LETTERS);
+        }
+        return deadLetterProducer;
+    }
+
+    private Producer<String, byte[]> producerOf(String channel) {
+        KafkaProducer<String, byte[]> producer = clients.getProducer(channel);
+        if (producer == null) {
+            throw new IllegalStateException("no Kafka producer for the outgoing channel " + channel);
+        }
+        return producer.unwrap();
+    }
+
+    private static RecordHeader header(String key, String value) {
+        return new RecordHeader(key, value.getBytes(StandardCharsets.UTF_8));
     }
 
     /** @throws IllegalArgumentException with the reason a record is unusable */
