@@ -193,16 +193,10 @@ final class LabelKafkaBenchmark {
             c.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "bench-bare-relay");
             c.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             c.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            // the settings label-service runs with (its application.properties)
-            c.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
-            c.setProperty(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "65536");
-            c.setProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
             Properties p = new Properties();
             p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
             p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-            p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "10");
-            p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, "131072");
             KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
             consumer.subscribe(List.of(BARE_IN));

@@ -44,7 +44,8 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
  * labelled in one worker call, each result is handed to the Kafka producer that the connector built
  * for the outgoing channel (its {@code mp.messaging.outgoing.*} settings: acks=all, idempotent), and
  * the batch is acknowledged, which lets the throttled commit strategy commit its offsets, only once
- * the broker has acknowledged every output and dead-letter record of it. If a send fails (the broker
+ * the broker has acknowledged every output and dead-letter record of it (asynchronously: the next
+ * batch is labelled meanwhile). If a send fails (the broker
  * unreachable past the producer's delivery timeout), the batch is nacked, the channel fails and the
  * liveness probe restarts the service, which then reads the batch again.
  */
@@ -93,8 +94,8 @@ public class CaptionProcessor {
     }
 
     /**
-     * Labels every record of the batch, sends each result (or dead letter) and acknowledges the batch
-     * once all of them are acknowledged. The next batch is read after that (ordered blocking).
+     * Labels every record of the batch, hands each result (or dead letter) to the producer and
+     * acknowledges the batch once the broker has acknowledged all of them.
      */
     @Incoming("captions")
     @Blocking
@@ -113,9 +114,19 @@ public class CaptionProcessor {
             labeledCount.increment();
             output().send(new ProducerRecord<>(outputTopic, out.getImageId(), out.toByteArray()), acks.expectOne());
         }
-        return Uni.createFrom().completionStage(acks.allSent())
-                .onItemOrFailure().transformToUni((ignored, failure) -> Uni.createFrom().completionStage(
-                        failure == null ? batch.ack() : batch.nack(failure)));
+        // The next batch is labelled while this one's acknowledgements are on their way (waiting for
+        // them would cap the rate at one poll per linger + round trip); the producer's buffer.memory
+        // bounds what is in flight, and the commit strategy commits only acknowledged batches, in order.
+        acks.allSent().whenComplete((ignored, failure) -> {
+            if (failure == null) {
+                batch.ack();
+            } else {
+                LOG.errorf(failure, "writing a batch of %d labelled records failed; stopping the channel so that a "
+                        + "restart reads it again", batch.getRecords().size());
+                batch.nack(failure);
+            }
+        });
+        return Uni.createFrom().voidItem();
     }
 
     private void deadLetter(KafkaRecord<String, byte[]> record, RuntimeException e, BatchAcks acks) {
