@@ -5,13 +5,17 @@ import static dev.maws.bench.BenchReport.row;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -21,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -81,8 +86,8 @@ final class LabelKafkaBenchmark {
                     "unit", "records/s"));
 
             // the least any consume -> produce service costs here: records copied unchanged from one
-            // topic to another by a plain Kafka client loop (no framework, no labelling), output
-            // acknowledged before the input offsets are committed, as label-service does
+            // topic to another by a plain Kafka client loop with label-service's settings (no
+            // framework, no labelling), input offsets committed after the output is acknowledged
             double bareSeconds;
             try (BareRelay bare = new BareRelay(bootstrap)) {
                 timed(bootstrap, BARE_IN, BARE_OUT, "warm", values, warmUp);
@@ -181,8 +186,15 @@ final class LabelKafkaBenchmark {
         }
     }
 
-    /** Copies {@link #BARE_IN} to {@link #BARE_OUT} on its own thread until closed. */
+    /**
+     * Copies {@link #BARE_IN} to {@link #BARE_OUT} on its own thread until closed, the way
+     * label-service moves records minus the labelling: its Kafka settings (application.properties),
+     * the next poll sent while earlier ones' acknowledgements are in flight, offsets committed once
+     * everything before them is acknowledged.
+     */
     private static final class BareRelay implements AutoCloseable {
+        private record Pending(List<Future<RecordMetadata>> sends, Map<TopicPartition, OffsetAndMetadata> offsets) {}
+
         private final Thread thread;
         private volatile boolean running = true;
         private volatile Exception failure;
@@ -193,28 +205,45 @@ final class LabelKafkaBenchmark {
             c.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "bench-bare-relay");
             c.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             c.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            c.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+            c.setProperty(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1048576");
+            c.setProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "200");
             Properties p = new Properties();
             p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
             p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+            p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "50");
+            p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, "524288");
             KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
             consumer.subscribe(List.of(BARE_IN));
             thread = new Thread(() -> {
+                Deque<Pending> pending = new ArrayDeque<>();
                 try (consumer; producer) {
                     while (running) {
                         ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(50));
-                        if (polled.isEmpty()) {
-                            continue;
+                        if (!polled.isEmpty()) {
+                            List<Future<RecordMetadata>> sends = new ArrayList<>(polled.count());
+                            for (ConsumerRecord<String, byte[]> r : polled) {
+                                sends.add(producer.send(new ProducerRecord<>(BARE_OUT, r.key(), r.value())));
+                            }
+                            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                            for (TopicPartition tp : polled.partitions()) {
+                                List<ConsumerRecord<String, byte[]>> rs = polled.records(tp);
+                                offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
+                            }
+                            pending.add(new Pending(sends, offsets));
                         }
-                        List<java.util.concurrent.Future<RecordMetadata>> sends = new ArrayList<>(polled.count());
-                        for (ConsumerRecord<String, byte[]> r : polled) {
-                            sends.add(producer.send(new ProducerRecord<>(BARE_OUT, r.key(), r.value())));
+                        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+                        while (!pending.isEmpty() && pending.peek().sends().stream().allMatch(Future::isDone)) {
+                            for (Future<RecordMetadata> f : pending.peek().sends()) {
+                                f.get(); // throws if a send failed
+                            }
+                            done.putAll(pending.poll().offsets());
                         }
-                        for (java.util.concurrent.Future<RecordMetadata> f : sends) {
-                            f.get();
+                        if (!done.isEmpty()) {
+                            consumer.commitAsync(done, null);
                         }
-                        consumer.commitAsync();
                     }
                 } catch (Exception e) {
                     failure = e;
