@@ -43,6 +43,14 @@ public interface InferenceConfig {
     @WithDefault("0ms")
     Duration maxQueueDelay();
 
+    /**
+     * Forward passes of at most this many images run on one PyTorch intra-op thread on CPU (a lone
+     * request does not wait for a second core that something else holds); larger passes use all of
+     * the engine's threads. 0 = always all.
+     */
+    @WithDefault("1")
+    int smallPassImages();
+
     /** Requests waiting for the inference thread; more answer RESOURCE_EXHAUSTED / 429 at once. */
     @WithDefault("256")
     int maxQueuedRequests();

@@ -30,6 +30,7 @@ import org.jboss.logging.Logger;
 
 import ai.djl.Device;
 import dev.maws.inference.InferenceConfig;
+import dev.maws.model.serve.PassThreads;
 import dev.maws.model.serve.ServingModel;
 import dev.maws.model.vit.VitConfig;
 import dev.maws.platform.checkpoint.CheckpointCatalog;
@@ -70,6 +71,7 @@ public class ModelRegistry implements HealthCheck {
     private final CheckpointCatalog catalog;
     private final VocabularyStore vocabularies;
     private final Device device;
+    private PassThreads passThreads; // inference thread only
     private final BlockingQueue<Object> queue; // FutureTask (control) or Forward
     private final Thread worker;
     private final DistributionSummary batchSizes;
@@ -202,6 +204,7 @@ public class ModelRegistry implements HealthCheck {
 
     /** The inference thread: control tasks in order; forward requests gathered into batches. */
     private void loop() {
+        passThreads = new PassThreads(device, config.smallPassImages());
         Deque<Object> carried = new ArrayDeque<>();
         while (!closed) {
             Object next;
@@ -274,6 +277,7 @@ public class ModelRegistry implements HealthCheck {
                 }
             }
             Output out = batch.get(0).output();
+            passThreads.before(images);
             float[][] rows = out.probabilities() ? model.model().probabilities(pixels, images)
                     : model.model().embed(pixels, images, out.pooling(), out.normalize());
             int row = 0;
