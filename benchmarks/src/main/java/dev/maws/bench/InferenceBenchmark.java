@@ -47,7 +47,8 @@ import io.grpc.ManagedChannelBuilder;
  * {@code ./bench inference}: Embed over gRPC (one image per request) against the packaged
  * inference-service at concurrency 1, 16 and 64, side by side with the raw forward pass of the
  * same checkpoint in this JVM (batched at the service's max batch size, and one image at a time).
- * The service runs as its own process on the same cores; the raw passes run while it is idle.
+ * The service runs as its own process on the same cores; the raw batched passes run before it starts
+ * and again after its runs (the mean is the goal's denominator), the single-image ones before it.
  * Goals (inference issue): concurrency 64 >= 80 % of raw batched images/s; p99 at concurrency 1
  * within 2x of the raw single-image forward (shown against its p99 and, stricter, p50 against p50).
  */
@@ -104,19 +105,17 @@ final class InferenceBenchmark implements BenchMain.Benchmark {
                 DecodedImage img = decoder.decode(data.png(i), config.channels());
                 Pixels.resize(img, config.imageSize(), norm, px, i * per);
             }
-            double rawBatched;
+            double rawBatchedBefore;
             double rawSingleMs;
             double rawSingleP99Ms;
+            // as many images as the concurrency-64 run, once before the service starts and once after
+            // its runs (the service idle): a single short raw row moved by +-15 % between runs
+            int passes = Math.max(10, requests / batch);
             try (ServingModel model = ServingModel.load(new S3CheckpointFiles(store, "bench-wsp", 1), Device.cpu())) {
                 for (int i = 0; i < 5; i++) {
                     model.embed(px, batch, null, false);
                 }
-                int passes = Math.max(10, requests / batch / 2);
-                long t0 = System.nanoTime();
-                for (int i = 0; i < passes; i++) {
-                    model.embed(px, batch, null, false);
-                }
-                rawBatched = passes * (double) batch / ((System.nanoTime() - t0) / 1e9);
+                rawBatchedBefore = rawBatched(model, px, batch, passes);
                 float[] one = Arrays.copyOf(px, per);
                 double[] single = new double[1_000];
                 for (int i = 0; i < single.length; i++) {
@@ -127,8 +126,8 @@ final class InferenceBenchmark implements BenchMain.Benchmark {
                 Arrays.sort(single);
                 rawSingleMs = single[single.length / 2];
                 rawSingleP99Ms = single[(int) (single.length * 0.99)];
-                report.result(row("run", "raw forward, batch " + batch, "concurrency", "-", "images/s", rawBatched, "p50 ms",
-                        Double.NaN, "p99 ms", Double.NaN));
+                report.result(row("run", "raw forward, batch " + batch + ", before the service", "concurrency", "-",
+                        "images/s", rawBatchedBefore, "p50 ms", Double.NaN, "p99 ms", Double.NaN));
                 report.result(row("run", "raw forward, 1 image", "concurrency", "-", "images/s", 1000 / rawSingleMs, "p50 ms",
                         rawSingleMs, "p99 ms", single[(int) (single.length * 0.99)]));
             }
@@ -172,7 +171,16 @@ final class InferenceBenchmark implements BenchMain.Benchmark {
                         c64[1], "p99 ms", c64[2]));
                 report.result(row("run", "service RSS after warm-up -> after " + total + " requests (MB)", "concurrency", "-",
                         "images/s", Double.NaN, "p50 ms", rss0 / 1024.0, "p99 ms", rss1 / 1024.0));
-                report.goal(BenchReport.Goal.atLeast("concurrency 64 / raw batched images/s", c64[0] / rawBatched, 0.8));
+                double rawBatchedAfter;
+                try (ServingModel model = ServingModel.load(new S3CheckpointFiles(store, "bench-wsp", 1), Device.cpu())) {
+                    model.embed(px, batch, null, false);
+                    rawBatchedAfter = rawBatched(model, px, batch, passes);
+                }
+                report.result(row("run", "raw forward, batch " + batch + ", after (service idle)", "concurrency", "-",
+                        "images/s", rawBatchedAfter, "p50 ms", Double.NaN, "p99 ms", Double.NaN));
+                double rawBatched = (rawBatchedBefore + rawBatchedAfter) / 2;
+                report.goal(BenchReport.Goal.atLeast("concurrency 64 / raw batched images/s (mean of both)", c64[0] / rawBatched,
+                        0.8));
                 report.goal(BenchReport.Goal.atMost("p99 at concurrency 1 / raw single-image forward p99", c1[2] / rawSingleP99Ms,
                         2.0));
                 report.goal(BenchReport.Goal.atMost("p50 at concurrency 1 / raw single-image forward p50", c1[1] / rawSingleMs,
@@ -184,6 +192,14 @@ final class InferenceBenchmark implements BenchMain.Benchmark {
             }
             report.write(outDir);
         }
+    }
+
+    private static double rawBatched(ServingModel model, float[] px, int batch, int passes) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < passes; i++) {
+            model.embed(px, batch, null, false);
+        }
+        return passes * (double) batch / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** {images/s, p50 ms, p99 ms} of {@code count} requests from {@code concurrency} clients (after a warm-up). */
