@@ -45,9 +45,9 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
  * for the outgoing channel (its {@code mp.messaging.outgoing.*} settings: acks=all, idempotent), and
  * the batch is acknowledged, which lets the throttled commit strategy commit its offsets, only once
  * the broker has acknowledged every output and dead-letter record of it (asynchronously: the next
- * batch is labelled meanwhile). If a send fails (the broker
- * unreachable past the producer's delivery timeout), the batch is nacked, the channel fails and the
- * liveness probe restarts the service, which then reads the batch again.
+ * batch is labelled meanwhile). If a send fails (the broker unreachable past the producer's delivery
+ * timeout, or the producer closed), the batch is nacked, the channel fails and the liveness probe
+ * restarts the service, which then reads the batch again.
  */
 @ApplicationScoped
 public class CaptionProcessor {
