@@ -1,5 +1,11 @@
 package dev.maws.label.ingest;
 
+import static io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue.DEAD_LETTER_EXCEPTION_CLASS_NAME;
+import static io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue.DEAD_LETTER_OFFSET;
+import static io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue.DEAD_LETTER_PARTITION;
+import static io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue.DEAD_LETTER_REASON;
+import static io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue.DEAD_LETTER_TOPIC;
+
 import java.nio.charset.StandardCharsets;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,7 +42,8 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
  * published under the same key (the image id), so a redelivery after a restart replaces the record in
  * the compacted topic instead of adding one. A record that cannot be parsed, breaks a limit or fails
  * in any other way goes to {@code captions.dlq} with its original bytes, key and headers and the
- * reason in {@code dead-letter-reason} (the header names of SmallRye's own dead-letter strategy).
+ * reason in {@code dead-letter-reason}: the headers of SmallRye's own dead-letter strategy, by its
+ * constants, so consumers of captions.dlq see no difference from it.
  *
  * <p>Why batches, and why the records go straight to the channels' producers: per record, SmallRye's
  * message machinery (a worker hand-off, an ack chain, a tracked offset, the sink's per-message
@@ -53,7 +60,6 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 public class CaptionProcessor {
     /** Labelling pipeline version carried in every output record. */
     public static final String LABELER_VERSION = "wn30-dp-1";
-    static final String DEAD_LETTER_REASON = "dead-letter-reason";
     private static final String OUTPUT = "labeled-images";
     private static final String DEAD_LETTERS = "captions-dlq";
     private static final Logger LOG = Logger.getLogger(CaptionProcessor.class);
@@ -143,10 +149,10 @@ public class CaptionProcessor {
         ProducerRecord<String, byte[]> dead = new ProducerRecord<>(deadLetterTopic, null, record.getKey(), value,
                 record.getHeaders());
         dead.headers().add(header(DEAD_LETTER_REASON, reason));
-        dead.headers().add(header("dead-letter-exception-class-name", e.getClass().getName()));
-        dead.headers().add(header("dead-letter-topic", record.getTopic()));
-        dead.headers().add(header("dead-letter-partition", Integer.toString(record.getPartition())));
-        dead.headers().add(header("dead-letter-offset", Long.toString(offset)));
+        dead.headers().add(header(DEAD_LETTER_EXCEPTION_CLASS_NAME, e.getClass().getName()));
+        dead.headers().add(header(DEAD_LETTER_TOPIC, record.getTopic()));
+        dead.headers().add(header(DEAD_LETTER_PARTITION, Integer.toString(record.getPartition())));
+        dead.headers().add(header(DEAD_LETTER_OFFSET, Long.toString(offset)));
         deadLetters().send(dead, acks.expectOne());
     }
 
