@@ -1,8 +1,8 @@
 # Sourced by ./maws and ./bench: MAWS_JEMALLOC=1 preloads jemalloc (Debian: libjemalloc2) with decay
 # off. Opt-in, because it is a trade: in `./bench model` it made the vit-s/16 WSP step ~30 % faster,
 # but in `./bench model --memory` (tiny-28 WSP, batch 256) RSS grew without bound, 3.9 -> 10.3 GB
-# in 150 steps, where glibc malloc crept 3.05 -> 3.71 GB in 750 (BENCHMARKS.md). Fine for a short benchmark,
-# not for a service that trains for hours.
+# in 150 steps, where glibc malloc stays flat (BENCHMARKS.md). Fine for a short benchmark, not for a
+# service that trains for hours.
 use_jemalloc() {
   [[ "${MAWS_JEMALLOC:-}" == "1" ]] || return 0
   local lib

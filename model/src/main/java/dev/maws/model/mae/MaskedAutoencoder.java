@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.maws.model.nn.HostArrays;
 import dev.maws.model.nn.LayerNorm;
 import dev.maws.model.nn.Linear;
 import dev.maws.model.nn.Parameters;
@@ -83,7 +84,7 @@ public final class MaskedAutoencoder {
         for (int i = 0; i < noise.length; i++) {
             noise[i] = random.nextFloat();
         }
-        NDArray idsShuffle = m.create(noise, new Shape(n, l)).argSort(1); // ascend: small is keep, large is remove
+        NDArray idsShuffle = HostArrays.floats(m, noise, new Shape(n, l)).argSort(1); // ascend: small is keep, large is remove
         NDArray idsRestore = idsShuffle.argSort(1);
         NDArray idsKeep = idsShuffle.get(new NDIndex(":, :{}", keep));
         // binary mask in shuffled order (keep first), then unshuffled to patch order
@@ -91,7 +92,7 @@ public final class MaskedAutoencoder {
         for (int i = 0; i < n; i++) {
             java.util.Arrays.fill(shuffled, i * l + keep, (i + 1) * l, 1f);
         }
-        NDArray mask = m.create(shuffled, new Shape(n, l)).gather(idsRestore, 1);
+        NDArray mask = HostArrays.floats(m, shuffled, new Shape(n, l)).gather(idsRestore, 1);
         return new Masking(idsKeep, idsRestore, mask);
     }
 

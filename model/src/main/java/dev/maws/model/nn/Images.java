@@ -16,6 +16,6 @@ public final class Images {
             throw new IllegalArgumentException("a batch of " + n + " images of " + c.channels() + "x" + c.imageSize() + "x"
                     + c.imageSize() + " needs " + expected + " floats, got " + pixels.length);
         }
-        return m.create(pixels, new Shape(n, c.channels(), c.imageSize(), c.imageSize()));
+        return HostArrays.floats(m, pixels, new Shape(n, c.channels(), c.imageSize(), c.imageSize()));
     }
 }

@@ -83,7 +83,7 @@ public final class Parameters implements AutoCloseable {
         if (buffers.containsKey(name) || trainable.containsKey(name)) {
             throw new IllegalStateException("duplicate name " + name);
         }
-        NDArray a = manager.create(values, shape);
+        NDArray a = HostArrays.floats(manager, values, shape);
         a.setName(name);
         buffers.put(name, a);
         return a;
@@ -93,7 +93,7 @@ public final class Parameters implements AutoCloseable {
         if (buffers.containsKey(name) || trainable.containsKey(name)) {
             throw new IllegalStateException("duplicate parameter " + name);
         }
-        NDArray a = manager.create(values, shape);
+        NDArray a = HostArrays.floats(manager, values, shape);
         a.setName(name);
         a.setRequiresGradient(true);
         trainable.put(name, new Parameter(name, a, decay));

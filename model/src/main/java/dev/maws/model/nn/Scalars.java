@@ -12,6 +12,6 @@ public final class Scalars {
 
     /** A 0-d float32 array with {@code value}, owned by {@code like}'s manager, on its device. */
     public static NDArray of(NDArray like, float value) {
-        return like.getManager().create(value);
+        return HostArrays.scalar(like.getManager(), value);
     }
 }

@@ -15,6 +15,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.maws.model.nn.GradMode;
+import dev.maws.model.nn.HostArrays;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.nn.TensorIO;
 import dev.maws.model.nn.Parameters.Parameter;
@@ -154,6 +155,6 @@ public final class AdamW {
     }
 
     private static NDArray scalar(NDArray like, double value) {
-        return like.getManager().create((float) value);
+        return HostArrays.scalar(like.getManager(), (float) value);
     }
 }

@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import dev.maws.model.nn.HostArrays;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.nn.Parameters.Parameter;
 
@@ -53,7 +54,7 @@ public final class TrainingStep {
                 }
                 try (NDManager step = replicas.get(r).manager().newSubManager()) {
                     NDArray l = loss.apply(step, r);
-                    NDArray weighted = weights[r] == 1.0 ? l : l.mul(step.create((float) weights[r]));
+                    NDArray weighted = weights[r] == 1.0 ? l : l.mul(HostArrays.scalar(step, (float) weights[r]));
                     collector.backward(weighted);
                     value += weighted.getFloat();
                 }

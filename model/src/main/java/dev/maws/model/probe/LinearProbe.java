@@ -3,6 +3,7 @@ package dev.maws.model.probe;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.maws.model.nn.HostArrays;
 import dev.maws.model.nn.Linear;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.nn.Scalars;
@@ -63,7 +64,7 @@ public final class LinearProbe {
             }
             oneHot[Math.toIntExact(i * classes + labels[i])] = 1f;
         }
-        return logits.logSoftmax(1).mul(m.create(oneHot, logits.getShape())).sum(new int[] {1}).neg().mean();
+        return logits.logSoftmax(1).mul(HostArrays.floats(m, oneHot, logits.getShape())).sum(new int[] {1}).neg().mean();
     }
 
     /** Runs inside a training step's scope, which frees the temporaries made here. */

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.maws.model.nn.GradMode;
+import dev.maws.model.nn.HostArrays;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.optim.AdamW;
 import dev.maws.model.optim.LrSchedule;
@@ -74,7 +75,7 @@ public final class ProbeFit {
                     System.arraycopy(flat, perm[at + i] * dim, x, i * dim, dim);
                     y[i] = labels[perm[at + i]];
                 }
-                TrainingStep.run(p, sm -> LinearProbe.loss(probe.forward(sm.create(x, new Shape(batch, dim)), true), y),
+                TrainingStep.run(p, sm -> LinearProbe.loss(probe.forward(HostArrays.floats(sm, x, new Shape(batch, dim)), true), y),
                         adamW, schedule.at(step));
             }
             return score(probe, m, score, dim);
@@ -89,7 +90,7 @@ public final class ProbeFit {
             int to = Math.min(features.length, from + chunk);
             try (NDScope scope = new NDScope(); NDManager call = m.newSubManager()) {
                 float[][] part = java.util.Arrays.copyOfRange(features, from, to);
-                NDArray logits = probe.forward(call.create(flatten(part, dim), new Shape(to - from, dim)), false); // (m, C)
+                NDArray logits = probe.forward(HostArrays.floats(call, flatten(part, dim), new Shape(to - from, dim)), false); // (m, C)
                 float[] v = logits.toFloatArray();
                 int c = v.length / (to - from);
                 for (int i = from; i < to; i++) {

@@ -11,6 +11,7 @@ import dev.maws.model.checkpoint.CheckpointFiles;
 import dev.maws.model.checkpoint.CheckpointManifest;
 import dev.maws.model.mae.MaskedAutoencoder;
 import dev.maws.model.nn.GradMode;
+import dev.maws.model.nn.HostArrays;
 import dev.maws.model.nn.Images;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.vit.VisionTransformer;
@@ -91,7 +92,7 @@ public final class ServingModel implements AutoCloseable {
             NDArray imgs = Images.batch(call, pixels, n, config()); // (N, C, H, W)
             NDArray features = encoder.pool(encoder.forward(imgs), pooling == null ? config().pooling() : pooling); // (N, D)
             if (normalize) {
-                NDArray norm = features.square().sum(new int[] {1}, true).sqrt().maximum(call.create(1e-12f));
+                NDArray norm = features.square().sum(new int[] {1}, true).sqrt().maximum(HostArrays.scalar(call, 1e-12f));
                 features = features.div(norm);
             }
             return rows(features.toFloatArray(), n);

@@ -3,6 +3,7 @@ package dev.maws.model.wsp;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.maws.model.nn.HostArrays;
 import dev.maws.model.nn.Linear;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.vit.VisionTransformer;
@@ -68,7 +69,7 @@ public final class WspClassifier {
                 t[i] = (1 - labelSmoothing) * t[i] + labelSmoothing / vocabularySize;
             }
         }
-        return m.create(t, new Shape(labels.length, vocabularySize));
+        return HostArrays.floats(m, t, new Shape(labels.length, vocabularySize));
     }
 
     /** logits (N, V), targets (N, V) -> mean over the batch of -sum(t * log softmax(logits)). */
