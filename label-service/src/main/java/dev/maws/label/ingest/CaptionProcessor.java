@@ -24,7 +24,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.maws.label.Labeler;
 import dev.maws.label.api.CaptionLimits;
 import dev.maws.platform.objectstore.ObjectStore;
-import dev.maws.proto.v1.CaptionRecord;
 import dev.maws.proto.v1.LabeledImage;
 import dev.maws.proto.v1.SynsetEvidence;
 import io.micrometer.core.instrument.Counter;
@@ -187,29 +186,38 @@ public class CaptionProcessor {
         if (bytes == null || bytes.length == 0) {
             throw new IllegalArgumentException("empty record value; expected a maws.v1.CaptionRecord");
         }
-        CaptionRecord record;
+        CaptionFields record;
         try {
-            record = CaptionRecord.parseFrom(bytes);
+            record = CaptionFields.parse(bytes);
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException("not a maws.v1.CaptionRecord: " + e.getMessage());
         }
-        String id = record.getImageId();
-        if (id.isEmpty() || id.length() > 256 || id.chars().anyMatch(Character::isISOControl)) {
+        String id = record.imageId().toStringUtf8();
+        if (id.isEmpty() || id.length() > 256 || hasControlCharacter(id)) {
             throw new IllegalArgumentException("image_id must be 1-256 characters without control characters");
         }
-        String uri = record.getImageUri();
         // The trainer reads images from the platform bucket only: a record naming another bucket
         // would be labelled here and then fail there as a missing image, so it is refused here.
-        store.keyOf(uri);
-        limits.checkCaption(record.getCaption(), "caption");
-        Labeler.Result result = labeler.label(record.getCaption());
-        LabeledImage.Builder b = LabeledImage.newBuilder().setImageId(id).setImageUri(uri).setCaption(record.getCaption())
-                .addAllHashtags(result.hashtags()).setLabelerVersion(LABELER_VERSION);
+        store.keyOf(record.imageUri().toStringUtf8());
+        String caption = record.caption().toStringUtf8();
+        limits.checkCaption(caption, "caption");
+        Labeler.Result result = labeler.label(caption);
+        LabeledImage.Builder b = LabeledImage.newBuilder().setImageId(id).setImageUriBytes(record.imageUri())
+                .setCaptionBytes(record.caption()).addAllHashtags(result.hashtags()).setLabelerVersion(LABELER_VERSION);
         for (Labeler.Label l : result.labels()) {
             b.addSynsets(l.synset());
             b.addEvidence(SynsetEvidence.newBuilder().setSynset(l.synset()).setLemma(l.lemma()).setHashtag(l.hashtag())
                     .setScore((float) l.score()));
         }
         return b.build();
+    }
+
+    private static boolean hasControlCharacter(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isISOControl(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -85,9 +85,13 @@ public final class HashtagExtractor {
         return text;
     }
 
+    /** {@code lowercase} starts with an ASCII letter; only where that letter occurs is the rest compared. */
     private static boolean containsIgnoreCase(String text, String lowercase) {
+        char first = lowercase.charAt(0);
+        char upper = Character.toUpperCase(first);
         for (int i = 0; i + lowercase.length() <= text.length(); i++) {
-            if (text.regionMatches(true, i, lowercase, 0, lowercase.length())) {
+            char c = text.charAt(i);
+            if ((c == first || c == upper) && text.regionMatches(true, i, lowercase, 0, lowercase.length())) {
                 return true;
             }
         }
