@@ -30,16 +30,19 @@ final class LabelBenchmark implements BenchMain.Benchmark {
     public void run(String[] args, Path outDir) throws Exception {
         Path imagenet = Path.of("label-service/src/test/resources/imagenet1k-synsets.txt");
         int records = 100_000;
+        int warmUpSeconds = 30;
         boolean kafka = true;
         List<String> serviceJvm = List.of("-Xmx1g");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--imagenet" -> imagenet = Path.of(args[++i]);
                 case "--records" -> records = Integer.parseInt(args[++i]);
+                case "--warm-up" -> warmUpSeconds = Integer.parseInt(args[++i]);
                 case "--no-kafka" -> kafka = false;
                 case "--service-jvm" -> serviceJvm = List.of(args[++i].trim().split("\\s+"));
                 default -> throw new IllegalArgumentException(
-                        "usage: ./bench label [--imagenet FILE] [--records N] [--no-kafka] [--service-jvm \"OPTIONS\"]");
+                        "usage: ./bench label [--imagenet FILE] [--records N] [--warm-up SECONDS] [--no-kafka] "
+                        + "[--service-jvm \"OPTIONS\"]");
             }
         }
         List<String> names = new ArrayList<>();
@@ -87,7 +90,7 @@ final class LabelBenchmark implements BenchMain.Benchmark {
                 labels / (double) (n + 50_000 + coldN), "unit", "labels"));
         report.goal(BenchReport.Goal.atLeast("captions/s per core after warm-up (5 hashtags)", perSecond, 100_000));
         if (kafka) {
-            LabelKafkaBenchmark.run(captions, records, serviceJvm, outDir, report);
+            LabelKafkaBenchmark.run(captions, records, warmUpSeconds, serviceJvm, outDir, report);
         }
         report.write(outDir);
     }

@@ -46,8 +46,8 @@ import dev.maws.proto.v1.LabeledImage;
  * packaged label-service (its own process) and read back from {@code labeled-images}, against Kafka's
  * own produce + consume of the same records through one topic of as many partitions, on the same
  * devstack broker and the same cores. Both rows time from the first send to the last record read,
- * the consumer running during the produce. The label-service row comes after a warm-up batch (JIT,
- * tag cache, consumer group joined).
+ * the consumer running during the produce. Every row comes after warm-up rounds of its own (JIT,
+ * tag cache, consumer group joined), 30 s by default ({@code --warm-up SECONDS}).
  */
 final class LabelKafkaBenchmark {
     private static final String RELAY_TOPIC = "bench-relay";
@@ -56,7 +56,8 @@ final class LabelKafkaBenchmark {
 
     private LabelKafkaBenchmark() {}
 
-    static void run(List<String> captions, int records, List<String> serviceJvm, Path outDir, BenchReport report) throws Exception {
+    static void run(List<String> captions, int records, int warmUpSeconds, List<String> serviceJvm, Path outDir,
+            BenchReport report) throws Exception {
         Path jar = Path.of("label-service/target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: build it first (./mvnw -DskipTests install)");
@@ -69,8 +70,10 @@ final class LabelKafkaBenchmark {
             bytes += values[i].length;
         }
         double meanBytes = bytes / (double) records;
-        // every row after a warm-up of its own: JIT, connections, consumer groups joined (a service
-        // runs for days: its first seconds are not what it sustains)
+        // every row after a warm-up of its own: rounds of min(N, 100,000) records for at least
+        // warmUpSeconds (JIT, connections, consumer groups joined; a service runs for days, its first
+        // seconds are not what it sustains: with one round of 100,000 records, the label-service's C2
+        // compiler still took 40 % of a core through the timed run)
         int warmUp = Math.min(records, 100_000);
         try (DevStack stack = DevStack.fresh(outDir.resolve("label-devstack")).start()) {
             String bootstrap = stack.kafkaBootstrapServers();
@@ -79,7 +82,7 @@ final class LabelKafkaBenchmark {
                         new NewTopic(BARE_OUT, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
             }
             // Kafka alone: the same records produced to a topic and consumed from it
-            relay(bootstrap, RELAY_TOPIC, "warm", values, warmUp);
+            warmUp(warmUpSeconds, round -> relay(bootstrap, RELAY_TOPIC, round, values, warmUp));
             double kafkaSeconds = relay(bootstrap, RELAY_TOPIC, "img", values, records);
             String what = String.format(java.util.Locale.ROOT, "%,d records of %.0f B", records, meanBytes);
             report.result(row("measurement", "Kafka produce + consume, " + what, "value", records / kafkaSeconds,
@@ -90,7 +93,7 @@ final class LabelKafkaBenchmark {
             // framework, no labelling), input offsets committed after the output is acknowledged
             double bareSeconds;
             try (BareRelay bare = new BareRelay(bootstrap)) {
-                timed(bootstrap, BARE_IN, BARE_OUT, "warm", values, warmUp);
+                warmUp(warmUpSeconds, round -> timed(bootstrap, BARE_IN, BARE_OUT, round, values, warmUp));
                 bareSeconds = timed(bootstrap, BARE_IN, BARE_OUT, "img", values, records);
             }
             report.result(row("measurement", "bare relay (consume -> produce, no labelling), " + what, "value",
@@ -100,7 +103,7 @@ final class LabelKafkaBenchmark {
             Process service = ServiceProcess.start(jar, serviceJvm, stack.environment(), port, outDir.resolve("label-service.log"),
                     Duration.ofMinutes(3));
             try {
-                pipeline(bootstrap, "warm", values, warmUp);
+                warmUp(warmUpSeconds, round -> pipeline(bootstrap, round, values, warmUp));
                 double labelSeconds = pipeline(bootstrap, "img", values, records);
                 report.result(row("measurement", "captions -> label-service -> labeled-images, " + what, "value",
                         records / labelSeconds, "unit", "records/s"));
@@ -115,6 +118,19 @@ final class LabelKafkaBenchmark {
                 }
             }
         }
+    }
+
+    private interface Round {
+        double run(String prefix) throws Exception;
+    }
+
+    /** Warm-up rounds, each with its own key prefix, until {@code seconds} have passed (at least one round). */
+    private static void warmUp(int seconds, Round round) throws Exception {
+        long t0 = System.nanoTime();
+        int i = 0;
+        do {
+            round.run("warm" + i++);
+        } while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(seconds));
     }
 
     /** Seconds from the first send to {@code topic} until {@code n} records with the prefix were read back from it. */
