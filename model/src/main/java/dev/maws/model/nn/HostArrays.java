@@ -1,11 +1,12 @@
 package dev.maws.model.nn;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * NDArrays from Java values whose native memory is freed when the NDArray is closed.
@@ -29,9 +30,10 @@ public final class HostArrays {
         if (values.length != shape.size()) {
             throw new IllegalArgumentException(values.length + " values do not fill shape " + shape);
         }
-        ByteBuffer staging = staging(values.length * Float.BYTES);
+        int bytes = Math.multiplyExact(values.length, Float.BYTES); // a direct buffer holds at most 2 GB
+        ByteBuffer staging = staging(bytes);
         staging.asFloatBuffer().put(values);
-        NDArray view = m.create(staging.limit(values.length * Float.BYTES), shape, DataType.FLOAT32);
+        NDArray view = m.create(staging.limit(bytes), shape, DataType.FLOAT32);
         if (view.getDevice().isGpu()) {
             return view; // the engine copied the staging buffer to the device; nothing points at it
         }
@@ -48,7 +50,7 @@ public final class HostArrays {
     private static ByteBuffer staging(int bytes) {
         ByteBuffer b = STAGING.get();
         if (b.capacity() < bytes) {
-            b = direct(Math.max(bytes, b.capacity() * 2));
+            b = direct((int) Math.max(bytes, Math.min(Integer.MAX_VALUE, 2L * b.capacity())));
             STAGING.set(b);
         }
         return b.clear();
