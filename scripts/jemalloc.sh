@@ -1,8 +1,8 @@
-# Sourced by ./maws and ./bench: MAWS_JEMALLOC=1 preloads jemalloc (Debian: libjemalloc2) with decay
-# off. Opt-in, because it is a trade: in `./bench model` it made the vit-s/16 WSP step ~30 % faster,
-# but in `./bench model --memory` (tiny-28 WSP, batch 256) RSS grew without bound, 3.9 -> 10.3 GB
-# in 150 steps, where glibc malloc stays flat (BENCHMARKS.md). Fine for a short benchmark, not for a
-# service that trains for hours.
+# Sourced by ./maws and ./bench: MAWS_JEMALLOC=1 preloads jemalloc (Debian: libjemalloc2), by default
+# with decay off. Opt-in, because it is a trade: decay off is the fastest (a tiny-28 WSP step 1.5 s against
+# glibc's 2.0) but RSS grows without bound (+38 % over 150 steps of `./bench model --memory`), where
+# glibc malloc stays flat; MALLOC_CONF="background_thread:true,dirty_decay_ms:10000,muzzy_decay_ms:0"
+# holds it flat at a ninth of glibc's native memory, 40 % slower (BENCHMARKS.md).
 use_jemalloc() {
   [[ "${MAWS_JEMALLOC:-}" == "1" ]] || return 0
   local lib
