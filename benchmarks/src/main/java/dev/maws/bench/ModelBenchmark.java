@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.maws.model.mae.MaskedAutoencoder;
+import dev.maws.model.nn.GradMode;
 import dev.maws.model.nn.Images;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.optim.AdamW;
@@ -35,20 +36,26 @@ final class ModelBenchmark implements BenchMain.Benchmark {
         boolean quick = false;
         boolean profile = false;
         int memorySteps = 0;
+        boolean passThreads = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--device" -> device = args[++i];
                 case "--quick" -> quick = true;
                 case "--profile" -> profile = true;
                 case "--memory" -> memorySteps = Integer.parseInt(args[++i]);
+                case "--pass-threads" -> passThreads = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --device D, --quick, --profile, --memory STEPS");
+                        + "; use --device D, --quick, --profile, --memory STEPS, --pass-threads");
             }
         }
         DjlRuntime runtime = DjlRuntime.start(System.getenv("DJL_CACHE_DIR"));
         runtime.devices(device); // fails on a device this machine does not have
         if (memorySteps > 0) {
             memory(device, runtime, memorySteps, outDir);
+            return;
+        }
+        if (passThreads) {
+            passThreads(outDir);
             return;
         }
         BenchReport report = new BenchReport("model", device + " (" + runtime.engineDescription() + ")");
@@ -134,6 +141,111 @@ final class ModelBenchmark implements BenchMain.Benchmark {
         report.goal(BenchReport.Goal.atMost("RSS growth from step 50 to step " + steps + " (%)",
                 100 * (rssEnd - rssAt50) / rssAt50, 5));
         report.write(outDir);
+    }
+
+    /**
+     * {@code --pass-threads}: the tiny-28 forward pass at batch 32 without gradients (what the inference
+     * service runs) from one thread on PyTorch's intra-op threads, against two threads running passes
+     * side by side on one intra-op thread each; idle, and beside a thread that is busy half the time
+     * (1 ms on, 1 ms off), as request handling is. Three rounds of 300 passes each.
+     */
+    private static void passThreads(Path outDir) throws Exception {
+        int engine = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        BenchReport report = new BenchReport("model-pass-threads", "cpu, " + engine + " intra-op threads by default");
+        VitConfig cfg = VitConfig.tiny28();
+        int batch = 32;
+        int passes = 300;
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
+            WspClassifier wsp = new WspClassifier(p, cfg, VOCABULARY);
+            float[] px = new float[batch * cfg.imageSize() * cfg.imageSize() * cfg.channels()];
+            Random random = new Random(1);
+            for (int i = 0; i < px.length; i++) {
+                px[i] = random.nextFloat();
+            }
+            GradMode.off();
+            for (int i = 0; i < 30; i++) {
+                forward(m, wsp, px, batch, cfg);
+            }
+            for (boolean busy : new boolean[] {false, true}) {
+                Thread noise = busy ? halfBusyThread() : null;
+                try {
+                    for (int round = 1; round <= 3; round++) {
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < passes; i++) {
+                            forward(m, wsp, px, batch, cfg);
+                        }
+                        double one = passes * batch / ((System.nanoTime() - t0) / 1e9);
+                        double two = twoPassThreads(m, wsp, px, batch, cfg, passes, engine);
+                        report.result(BenchReport.row("beside", busy ? "a thread busy half the time" : "nothing", "round", round,
+                                "1 pass thread x " + engine + " intra-op (images/s)", one,
+                                "2 pass threads x 1 intra-op (images/s)", two));
+                    }
+                } finally {
+                    if (noise != null) {
+                        noise.interrupt();
+                    }
+                }
+            }
+        }
+        report.write(outDir);
+    }
+
+    private static double twoPassThreads(NDManager m, WspClassifier wsp, float[] px, int batch, VitConfig cfg, int passes,
+            int engine) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(2);
+        try {
+            List<java.util.concurrent.Future<Long>> done = new java.util.ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                done.add(pool.submit(() -> {
+                    GradMode.off();
+                    ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+                    for (int i = 0; i < 5; i++) {
+                        forward(m, wsp, px, batch, cfg);
+                    }
+                    ready.countDown();
+                    ready.await();
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < passes / 2; i++) {
+                        forward(m, wsp, px, batch, cfg);
+                    }
+                    return t0;
+                }));
+            }
+            long start = Long.MAX_VALUE;
+            for (java.util.concurrent.Future<Long> f : done) {
+                start = Math.min(start, f.get());
+            }
+            return (passes / 2) * 2 * batch / ((System.nanoTime() - start) / 1e9);
+        } finally {
+            pool.shutdown();
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(engine); // the setting is process-wide for some kernels
+        }
+    }
+
+    private static void forward(NDManager m, WspClassifier wsp, float[] px, int batch, VitConfig cfg) {
+        try (NDManager s = m.newSubManager()) {
+            wsp.forward(Images.batch(s, px, batch, cfg)).toFloatArray();
+        }
+    }
+
+    private static Thread halfBusyThread() {
+        Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                long end = System.nanoTime() + 1_000_000;
+                while (System.nanoTime() < end) {
+                    Thread.onSpinWait();
+                }
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "half-busy");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private static double rssMb() throws java.io.IOException {
