@@ -17,6 +17,8 @@ import io.minio.RemoveObjectArgs;
 import io.minio.Result;
 import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
+import io.minio.errors.InvalidResponseException;
+import io.minio.errors.ServerException;
 import io.minio.messages.Item;
 
 /**
@@ -24,6 +26,7 @@ import io.minio.messages.Item;
  * ({@code checkpoints/job-1/step-400/manifest.json}); keys that could escape a prefix are refused.
  */
 public final class ObjectStore implements AutoCloseable {
+    private static final int LIST_ATTEMPTS = 3;
     private static final Pattern SAFE_KEY = Pattern.compile("[A-Za-z0-9!_.*'()\\-]+(/[A-Za-z0-9!_.*'()\\-]+)*/?");
 
     private final MinioClient client;
@@ -157,19 +160,38 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
-    /** Keys under {@code prefix} (recursively), in S3's lexicographic order. */
+    /**
+     * Keys under {@code prefix} (recursively), in S3's lexicographic order. A server error is retried
+     * twice (S3 asks clients to retry 5xx answers; the devstack's S3Proxy gives one when a listing
+     * meets an object still being written).
+     */
     public List<String> list(String prefix) {
         checkKey(prefix);
-        List<String> keys = new ArrayList<>();
-        try {
-            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket)
-                    .prefix(prefix).recursive(true).build())) {
-                keys.add(r.get().objectName());
+        for (int attempt = 1;; attempt++) {
+            List<String> keys = new ArrayList<>();
+            try {
+                for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket)
+                        .prefix(prefix).recursive(true).build())) {
+                    keys.add(r.get().objectName());
+                }
+                return keys;
+            } catch (Exception e) {
+                if (attempt >= LIST_ATTEMPTS || !isServerError(e)) {
+                    throw new ObjectStoreException("cannot list s3://" + bucket + "/" + prefix, e);
+                }
             }
-        } catch (Exception e) {
-            throw new ObjectStoreException("cannot list s3://" + bucket + "/" + prefix, e);
+            try {
+                Thread.sleep(50L * attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ObjectStoreException("interrupted while listing s3://" + bucket + "/" + prefix, e);
+            }
         }
-        return keys;
+    }
+
+    private static boolean isServerError(Exception e) {
+        return e instanceof ServerException || e instanceof InvalidResponseException
+                || e instanceof ErrorResponseException r && r.response() != null && r.response().code() >= 500;
     }
 
     public void delete(String key) {
