@@ -15,10 +15,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.maws.model.nn.GradMode;
-import dev.maws.model.nn.HostArrays;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.nn.TensorIO;
 import dev.maws.model.nn.Parameters.Parameter;
+import dev.maws.model.nn.Scalars;
 
 /**
  * AdamW (Loshchilov and Hutter) on NDArrays, with the two parameter groups of MAE: weight decay on
@@ -155,6 +155,6 @@ public final class AdamW {
     }
 
     private static NDArray scalar(NDArray like, double value) {
-        return HostArrays.scalar(like.getManager(), (float) value);
+        return Scalars.of(like, (float) value);
     }
 }
