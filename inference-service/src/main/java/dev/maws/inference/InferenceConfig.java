@@ -51,7 +51,15 @@ public interface InferenceConfig {
     @WithDefault("1")
     int smallPassImages();
 
-    /** Requests waiting for the inference thread; more answer RESOURCE_EXHAUSTED / 429 at once. */
+    /**
+     * Forward passes that run side by side, each on its share of the engine's intra-op threads.
+     * 0 = auto: 2 on a CPU with at least 2 intra-op threads (two passes on one thread each lose less
+     * to a core that request handling holds than one pass on two), 1 on a GPU or a 1-thread CPU.
+     */
+    @WithDefault("0")
+    int passWorkers();
+
+    /** Requests waiting for a forward pass; more answer RESOURCE_EXHAUSTED / 429 at once. */
     @WithDefault("256")
     int maxQueuedRequests();
 

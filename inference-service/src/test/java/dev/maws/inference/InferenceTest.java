@@ -164,33 +164,67 @@ class InferenceTest {
     void concurrentRequestsShareForwardPassesAndGetTheirOwnResults() throws Exception {
         int n = 16;
         List<float[]> alone = new ArrayList<>();
+        List<java.util.concurrent.Callable<float[]>> requests = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            alone.add(values(grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(i)).build()), 0));
+            EmbedRequest request = EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(i)).build();
+            alone.add(values(grpc.embed(request), 0));
+            requests.add(() -> values(grpc.embed(request), 0));
         }
-        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(n);
-        try {
-            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-            List<java.util.concurrent.Future<float[]>> together = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                int image = i;
-                together.add(clients.submit(() -> {
-                    go.await();
-                    return values(grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(image))
-                            .build()), 0);
-                }));
-            }
-            go.countDown();
-            for (int i = 0; i < n; i++) {
-                assertArrayEquals(alone.get(i), together.get(i).get(), 1e-4f, "image " + i + " batched with others");
-            }
-        } finally {
-            clients.shutdownNow();
+        List<float[]> together = all(requests);
+        for (int i = 0; i < n; i++) {
+            assertArrayEquals(alone.get(i), together.get(i), 1e-4f, "image " + i + " batched with others");
         }
         String metrics = RestAssured.get("/q/metrics").asString();
         double largest = metrics.lines().filter(l -> l.startsWith("maws_inference_batch_size_max"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).max().orElse(0);
         assertTrue(largest > 1, "16 simultaneous requests shared a forward pass (max batch " + largest + ")");
         assertTrue(metrics.contains("maws_inference_requests_seconds_count{method=\"embed\",outcome=\"ok\"}"), "request metrics");
+    }
+
+    @Test
+    void modelsEvictedAndLoadedBetweenConcurrentPassesLeaveEveryAnswerIntact() throws Exception {
+        // three checkpoints, two fit (maws.inference.max-loaded-models=2): requests for all three at once
+        // keep loading one and evicting another while the pass threads (pass-workers=2 in tests) run
+        List<String> refs = List.of(job + "/step-1", job + "-b/step-1", job + "-c/step-1");
+        checkpoint(job + "-b", 1, "WSP", 2);
+        checkpoint(job + "-c", 1, "MAE", 3);
+        List<float[]> alone = new ArrayList<>();
+        List<java.util.concurrent.Callable<float[]>> requests = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            EmbedRequest request = EmbedRequest.newBuilder().setModel(refs.get(i % 3)).addImages(png(i % 8)).build();
+            alone.add(values(grpc.embed(request), 0));
+            requests.add(() -> values(grpc.embed(request), 0));
+        }
+        for (int round = 0; round < 3; round++) {
+            List<float[]> together = all(requests);
+            for (int i = 0; i < requests.size(); i++) {
+                assertArrayEquals(alone.get(i), together.get(i), 1e-4f, "request " + i + " (" + refs.get(i % 3) + "), round " + round);
+            }
+        }
+        assertTrue(grpc.listModels(ListModelsRequest.getDefaultInstance()).getModelsList().size() <= 2);
+    }
+
+    /** Sends every request at once, each from its own thread; the answers in request order. */
+    private static List<float[]> all(List<java.util.concurrent.Callable<float[]>> requests) throws Exception {
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(requests.size());
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<float[]>> answers = new ArrayList<>();
+            for (java.util.concurrent.Callable<float[]> r : requests) {
+                answers.add(clients.submit(() -> {
+                    go.await();
+                    return r.call();
+                }));
+            }
+            go.countDown();
+            List<float[]> out = new ArrayList<>();
+            for (java.util.concurrent.Future<float[]> a : answers) {
+                out.add(a.get());
+            }
+            return out;
+        } finally {
+            clients.shutdownNow();
+        }
     }
 
     @Test

@@ -16,8 +16,12 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.inject.Default;
@@ -46,11 +50,13 @@ import io.quarkus.runtime.Startup;
 
 /**
  * Checkpoints in memory, by resolved reference "{job}/step-{n}", at most
- * {@code max-loaded-models} (least recently used evicted). Every load, eviction and forward pass
- * runs on one inference thread: a model is never closed under a running request, and requests
- * beyond {@code max-queued-requests} are refused at once instead of piling up. Forward passes are
- * batched dynamically: requests for the same model and output that arrive within
- * {@code max-queue-delay} of the first share one pass of up to {@code max-batch-size} images.
+ * {@code max-loaded-models} (least recently used evicted). One inference thread takes every request
+ * in order: it loads and evicts models and gathers forward requests into batches, which it hands to
+ * {@code pass-workers} pass threads. A load or eviction waits until no pass runs, so a model is never
+ * closed under a running request; requests beyond {@code max-queued-requests} are refused at once
+ * instead of piling up. Forward passes are batched dynamically: requests for the same model and
+ * output that arrive within {@code max-queue-delay} of the first, or that queue while every pass
+ * thread is busy, share one pass of up to {@code max-batch-size} images.
  * "{job}/latest" is re-resolved every {@code latest-refresh}, so a newer checkpoint takes over
  * without a restart. Readiness is DOWN until the default model (if configured) is loaded.
  */
@@ -61,6 +67,7 @@ import io.quarkus.runtime.Startup;
 public class ModelRegistry implements HealthCheck {
     private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
     private static final String THREAD = "maws-inference";
+    private static final String PASS_THREAD = "maws-inference-pass-";
 
     /** A loaded checkpoint and what serving it needs. */
     public record Loaded(String reference, ServingModel model, Vocabulary vocabulary, Pixels.Normalization normalization) {}
@@ -71,11 +78,15 @@ public class ModelRegistry implements HealthCheck {
     private final CheckpointCatalog catalog;
     private final VocabularyStore vocabularies;
     private final Device device;
-    private PassThreads passThreads; // inference thread only
     private final BlockingQueue<Object> queue; // FutureTask (control) or Forward
     private final Thread worker;
+    private final int passWorkers;
+    private final ExecutorService passes;
+    /** Pass threads free for a batch; the inference thread holds them all while it loads or evicts. */
+    private final Semaphore idlePasses;
     private final DistributionSummary batchSizes;
     private final Timer queueTime;
+    private final ThreadLocal<PassThreads> passThreads;
     private volatile boolean closed;
     private final LinkedHashMap<String, Loaded> loaded = new LinkedHashMap<>(16, 0.75f, true); // inference thread only
     private final Map<String, Resolved> latest = new ConcurrentHashMap<>();
@@ -91,6 +102,19 @@ public class ModelRegistry implements HealthCheck {
         this.vocabularies = vocabularies;
         this.device = engine.runtime().devices(engine.device()).get(0);
         this.queue = new ArrayBlockingQueue<>(config.maxQueuedRequests());
+        int engineThreads = PassThreads.engineThreads(device);
+        this.passWorkers = passWorkers(config.passWorkers(), device, engineThreads);
+        int threadsPerPass = Math.max(1, engineThreads / passWorkers);
+        this.passThreads = ThreadLocal.withInitial(() -> new PassThreads(device, config.smallPassImages(), threadsPerPass));
+        this.idlePasses = new Semaphore(passWorkers);
+        AtomicInteger named = new AtomicInteger();
+        this.passes = Executors.newFixedThreadPool(passWorkers, r -> {
+            Thread t = new Thread(r, PASS_THREAD + named.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        LOG.infof("%d pass thread(s), %d intra-op thread(s) for a pass of more than %d image(s)", passWorkers,
+                device.isGpu() ? 0 : threadsPerPass, config.smallPassImages());
         this.batchSizes = DistributionSummary.builder("maws.inference.batch.size").description("images per forward pass")
                 .publishPercentileHistogram().register(metrics);
         this.queueTime = Timer.builder("maws.inference.queue.time").description("time a request waited for its forward pass")
@@ -114,6 +138,17 @@ public class ModelRegistry implements HealthCheck {
             }
             return null;
         })));
+    }
+
+    /** {@code maws.inference.pass-workers}, 0 resolved: 2 on a CPU with 2 or more intra-op threads, else 1. */
+    static int passWorkers(int configured, Device device, int engineThreads) {
+        if (configured < 0) {
+            throw new IllegalArgumentException("maws.inference.pass-workers must be >= 0 (0 = auto), got " + configured);
+        }
+        if (configured > 0) {
+            return configured;
+        }
+        return !device.isGpu() && engineThreads >= 2 ? 2 : 1;
     }
 
     /** What a forward pass computes: features (with pooling and normalisation) or class probabilities. */
@@ -202,19 +237,31 @@ public class ModelRegistry implements HealthCheck {
                 + config.maxQueuedRequests() + "); retry later");
     }
 
-    /** The inference thread: control tasks in order; forward requests gathered into batches. */
+    /**
+     * The inference thread: control tasks in order, with no pass running; forward requests gathered
+     * into batches, each handed to a free pass thread.
+     */
     private void loop() {
-        passThreads = new PassThreads(device, config.smallPassImages());
         Deque<Object> carried = new ArrayDeque<>();
         while (!closed) {
             Object next;
             try {
+                idlePasses.acquire(); // requests queue up while every pass thread is busy: the next batch takes them
                 next = carried.isEmpty() ? queue.take() : carried.poll();
             } catch (InterruptedException e) {
                 return;
             }
             if (next instanceof FutureTask<?> control) {
-                control.run();
+                try {
+                    withNoPassRunning(() -> {
+                        control.run(); // its outcome, failure included, goes to its caller
+                        return null;
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException(e); // unreachable: FutureTask.run does not throw
+                } finally {
+                    idlePasses.release();
+                }
                 continue;
             }
             Forward first = (Forward) next;
@@ -248,8 +295,42 @@ public class ModelRegistry implements HealthCheck {
                     carried.add(more);
                 }
             }
-            run(batch, images);
+            Loaded model;
+            try {
+                model = modelOf(first.reference());
+            } catch (Exception | OutOfMemoryError e) {
+                batch.forEach(f -> f.result().completeExceptionally(e));
+                idlePasses.release();
+                continue;
+            }
+            int batchImages = images;
+            passes.execute(() -> {
+                try {
+                    run(model, batch, batchImages);
+                } finally {
+                    idlePasses.release();
+                }
+            });
         }
+    }
+
+    /**
+     * Runs a task that loads, evicts or reads the loaded models once no pass runs; the inference
+     * thread holds one pass permit when it calls this and still holds it after.
+     */
+    private <T> T withNoPassRunning(Callable<T> task) throws Exception {
+        idlePasses.acquireUninterruptibly(passWorkers - 1);
+        try {
+            return task.call();
+        } finally {
+            idlePasses.release(passWorkers - 1);
+        }
+    }
+
+    /** The loaded model of a reference; loading it (and maybe evicting another) once no pass runs. */
+    private Loaded modelOf(String reference) throws Exception {
+        Loaded l = loaded.get(resolve(reference));
+        return l != null ? l : withNoPassRunning(() -> loadHere(reference));
     }
 
     private boolean joins(Forward first, Forward f, int images) {
@@ -257,14 +338,14 @@ public class ModelRegistry implements HealthCheck {
                 && images + f.n() <= config.maxBatchSize();
     }
 
-    private void run(List<Forward> batch, int images) {
+    /** On a pass thread: one forward pass for the batch, each request completed with its rows. */
+    private void run(Loaded model, List<Forward> batch, int images) {
         long now = System.nanoTime();
         for (Forward f : batch) {
             queueTime.record(now - f.queuedAt(), TimeUnit.NANOSECONDS);
         }
         batchSizes.record(images);
         try {
-            Loaded model = loadHere(batch.get(0).reference());
             float[] pixels;
             if (batch.size() == 1) {
                 pixels = batch.get(0).pixels();
@@ -277,7 +358,7 @@ public class ModelRegistry implements HealthCheck {
                 }
             }
             Output out = batch.get(0).output();
-            passThreads.before(images);
+            passThreads.get().before(images);
             float[][] rows = out.probabilities() ? model.model().probabilities(pixels, images)
                     : model.model().embed(pixels, images, out.pooling(), out.normalize());
             int row = 0;
@@ -370,6 +451,7 @@ public class ModelRegistry implements HealthCheck {
         }
         closed = true;
         worker.interrupt();
+        passes.shutdown();
     }
 
     /** The inference queue is full. */
