@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code java -jar devstack/target/devstack.jar [--data-dir DIR] [--env-file FILE]}: starts Kafka +
+ * {@code java -jar devstack/target/devstack.jar [--data-dir DIR] [--fresh] [--env-file FILE]}: starts Kafka +
  * S3, prints their addresses, optionally writes them as {@code NAME=value} lines for a launcher to
  * source, and runs until Ctrl-C (SIGINT/SIGTERM), which stops both.
  */
@@ -18,13 +18,16 @@ public final class DevStackMain {
     public static void main(String[] args) throws Exception {
         Path dataDir = Path.of("target", "devstack");
         Path envFile = null;
+        boolean fresh = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
                 case "--env-file" -> envFile = Path.of(value(args, ++i, "--env-file"));
+                case "--fresh" -> fresh = true;
                 case "-h", "--help" -> {
-                    System.out.println("usage: devstack [--data-dir DIR] [--env-file FILE]\n"
+                    System.out.println("usage: devstack [--data-dir DIR] [--fresh] [--env-file FILE]\n"
                             + "  --data-dir DIR   where Kafka logs and S3 objects live (default target/devstack); reused on restart\n"
+                            + "  --fresh          empty the data dir first: no topic, record or object of an earlier run\n"
                             + "  --env-file FILE  also write the service configuration as NAME=value lines to FILE");
                     return;
                 }
@@ -35,7 +38,7 @@ public final class DevStackMain {
             }
         }
 
-        DevStack stack = new DevStack(dataDir);
+        DevStack stack = fresh ? DevStack.fresh(dataDir) : new DevStack(dataDir);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("devstack: stopping Kafka and S3");

@@ -1,0 +1,128 @@
+package dev.maws.bench;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Where this process's CPU goes while a benchmark phase runs: CPU time of every thread, Java and
+ * native alike (PyTorch's OpenMP threads are not Java threads, so {@code ThreadMXBean} cannot see
+ * them), read from {@code /proc/self/task} and grouped by thread name, plus, as one part, the
+ * threads of a helper process (the devstack when it runs in a process of its own). Linux only;
+ * elsewhere every share is NaN.
+ */
+final class ThreadCpu {
+    /** What a thread does, by its name (the kernel keeps the first 15 characters). */
+    enum Part {
+        /** the main thread and the OpenMP threads it started: both inherit the launcher's name "java" */
+        STEP("cores: step"),
+        S3_SERVER("cores: S3 server"),
+        /** the trainer's fetch and batch threads and the S3 client's (OkHttp) threads */
+        DATA_PATH("cores: data path"),
+        JIT("cores: JIT"),
+        GC("cores: GC"),
+        /** the in-process Kafka broker, and anything else */
+        OTHER("cores: broker+other"),
+        /** every thread of the helper process */
+        HELPER_PROCESS("cores: devstack process");
+
+        final String column;
+
+        Part(String column) {
+            this.column = column;
+        }
+
+        static Part of(String name) {
+            if (name.equals("java")) {
+                return STEP;
+            }
+            if (name.startsWith("S3Proxy")) {
+                return S3_SERVER;
+            }
+            if (name.startsWith("maws-fetch") || name.startsWith("maws-data") || name.startsWith("OkHttp")
+                    || name.startsWith("Okio")) {
+                return DATA_PATH;
+            }
+            if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+                return JIT;
+            }
+            if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.startsWith("VM Thread")) {
+                return GC; // the VM thread runs the safepoints, most of them for the collector
+            }
+            return OTHER;
+        }
+    }
+
+    private static final double TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux this runs on
+
+    private final Map<String, Long> ticksByThread;
+    private final Map<String, Part> partByThread;
+    private final long at;
+
+    private ThreadCpu(Map<String, Long> ticksByThread, Map<String, Part> partByThread, long at) {
+        this.ticksByThread = ticksByThread;
+        this.partByThread = partByThread;
+        this.at = at;
+    }
+
+    /** CPU ticks of every live thread of this process and of {@code helper} (null: none) now. */
+    static ThreadCpu now(Process helper) {
+        Map<String, Long> ticks = new HashMap<>();
+        Map<String, Part> parts = new HashMap<>();
+        read(Path.of("/proc/self/task"), "self/", null, ticks, parts);
+        if (helper != null && Files.isDirectory(Path.of("/proc/self/task"))) {
+            read(Path.of("/proc", String.valueOf(helper.pid()), "task"), helper.pid() + "/", Part.HELPER_PROCESS, ticks,
+                    parts);
+        }
+        return new ThreadCpu(ticks, parts, System.nanoTime());
+    }
+
+    /** Adds the threads under {@code taskDir}, keyed {@code prefix + tid}, as {@code part} (null: by name). */
+    private static void read(Path taskDir, String prefix, Part part, Map<String, Long> ticks, Map<String, Part> parts) {
+        if (Files.isDirectory(taskDir)) {
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(taskDir)) {
+                for (Path task : tasks) {
+                    String stat;
+                    try {
+                        stat = Files.readString(task.resolve("stat"));
+                    } catch (IOException e) {
+                        continue; // the thread ended
+                    }
+                    // "tid (name) state ppid ...": the name may hold spaces and parentheses, so cut at the last ')'
+                    int close = stat.lastIndexOf(')');
+                    String name = stat.substring(stat.indexOf('(') + 1, close);
+                    String[] fields = stat.substring(close + 2).split(" ");
+                    String tid = prefix + task.getFileName();
+                    ticks.put(tid, Long.parseLong(fields[11]) + Long.parseLong(fields[12])); // utime + stime
+                    parts.put(tid, part != null ? part : Part.of(name));
+                }
+            } catch (IOException e) {
+                // the helper ended: its part reads 0
+            }
+        }
+    }
+
+    /**
+     * The cores each part used on average since {@code earlier} (threads started since count from
+     * 0), as columns of a result row: one per part, in {@link Part} order.
+     */
+    Map<String, Object> columnsSince(ThreadCpu earlier) {
+        Map<Part, Double> cores = new EnumMap<>(Part.class);
+        double seconds = (at - earlier.at) / 1e9;
+        for (Part p : Part.values()) {
+            cores.put(p, ticksByThread.isEmpty() ? Double.NaN : 0.0);
+        }
+        ticksByThread.forEach((tid, ticks) -> {
+            long used = ticks - earlier.ticksByThread.getOrDefault(tid, 0L);
+            cores.merge(partByThread.get(tid), used / TICKS_PER_SECOND / seconds, Double::sum);
+        });
+        Map<String, Object> columns = new LinkedHashMap<>();
+        cores.forEach((part, c) -> columns.put(part.column, c));
+        return columns;
+    }
+}
