@@ -29,12 +29,23 @@ public final class ObjectStore implements AutoCloseable {
     private static final int LIST_ATTEMPTS = 3;
     private static final Pattern SAFE_KEY = Pattern.compile("[A-Za-z0-9!_.*'()\\-]+(/[A-Za-z0-9!_.*'()\\-]+)*/?");
 
+    /** How {@link #list} waits before a retry (tests act in that pause: the server error is real). */
+    interface RetryPause {
+        void pause(long millis) throws InterruptedException;
+    }
+
     private final MinioClient client;
     private final String bucket;
+    private final RetryPause retryPause;
 
     public ObjectStore(String endpoint, String region, String accessKey, String secretKey, String bucket) {
+        this(endpoint, region, accessKey, secretKey, bucket, Thread::sleep);
+    }
+
+    ObjectStore(String endpoint, String region, String accessKey, String secretKey, String bucket, RetryPause retryPause) {
         this.client = MinioClient.builder().endpoint(endpoint).region(region).credentials(accessKey, secretKey).build();
         this.bucket = bucket;
+        this.retryPause = retryPause;
     }
 
     public static ObjectStore of(ObjectStoreConfig config) {
@@ -181,7 +192,7 @@ public final class ObjectStore implements AutoCloseable {
                 }
             }
             try {
-                Thread.sleep(50L * attempt);
+                retryPause.pause(50L * attempt);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ObjectStoreException("interrupted while listing s3://" + bucket + "/" + prefix, e);

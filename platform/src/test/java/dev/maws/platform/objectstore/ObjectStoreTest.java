@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -77,5 +79,42 @@ class ObjectStoreTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> store.keyOf("s3://" + bucket + "/images/../jobs/x.json"));
         assertTrue(e.getMessage().contains("'..'"), e.getMessage());
+    }
+
+    @Test
+    void aListingThatMeetsAServerErrorIsRetriedAndOneThatKeepsMeetingItFailsClearly() throws Exception {
+        // S3Proxy answers a listing with a 500 while a file of the listed prefix has no metadata yet, as
+        // when the listing meets an object being written; a file planted in its store without
+        // metadata gives the same answer for as long as it is there
+        store.put("half-written/a", new byte[] {1}, "application/octet-stream");
+        Path planted = dir.resolve("s3").resolve(store.bucket()).resolve("half-written").resolve("b");
+        Files.write(planted, new byte[] {2});
+        var c = stack.serviceConfig();
+        List<Long> pauses = new ArrayList<>();
+        try (ObjectStore retrying = new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"),
+                c.get("maws.s3.access-key"), c.get("maws.s3.secret-key"), c.get("maws.s3.bucket"), millis -> {
+                    pauses.add(millis);
+                    try {
+                        Files.delete(planted); // the write "completes" before the retry
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                })) {
+            assertEquals(List.of("half-written/a"), retrying.list("half-written/"));
+        }
+        assertEquals(List.of(50L), pauses, "one failed attempt, one retry after 50 ms");
+
+        Files.write(planted, new byte[] {2});
+        pauses.clear();
+        try (ObjectStore retrying = new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"),
+                c.get("maws.s3.access-key"), c.get("maws.s3.secret-key"), c.get("maws.s3.bucket"), pauses::add)) {
+            ObjectStore.ObjectStoreException e = assertThrows(ObjectStore.ObjectStoreException.class,
+                    () -> retrying.list("half-written/"));
+            assertEquals("cannot list s3://maws/half-written/", e.getMessage());
+            assertTrue(e.getCause().getMessage().contains("500"), e.getCause().getMessage());
+        } finally {
+            Files.delete(planted);
+        }
+        assertEquals(List.of(50L, 100L), pauses, "three attempts in all");
     }
 }
