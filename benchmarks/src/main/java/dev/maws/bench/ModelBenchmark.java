@@ -308,14 +308,30 @@ final class ModelBenchmark implements BenchMain.Benchmark {
             }
             AdamW adamW = AdamW.mae(p, 0.05, 0);
             TrainingStep.run(p, loss, adamW, 1e-4); // warm-up
+            long faults0 = minorFaults();
             long t0 = System.nanoTime();
             for (int i = 0; i < c.steps(); i++) {
                 TrainingStep.run(p, loss, adamW, 1e-4);
             }
             double seconds = (System.nanoTime() - t0) / 1e9 / c.steps();
+            // pages the kernel had to hand out (and zero) during the steps: memory the allocator
+            // returned to the system and took back, step after step
+            double faults = (minorFaults() - faults0) / (double) c.steps();
+            System.out.printf("%s %s: %.0f minor page faults per step (%.0f MB of fresh pages)%n", cfg.name(), c.stage(),
+                    faults, faults * 4096 / 1e6);
             Map<String, Double> split = profile ? OpProfile.measure(() -> TrainingStep.run(p, loss, adamW, 1e-4)) : Map.of();
             double flops = "WSP".equals(c.stage()) ? wspFlops(cfg, c.batch()) : maeFlops(cfg, c.batch());
             return new Measured(c, seconds, flops, split);
+        }
+    }
+
+    /** Minor page faults of this process so far (/proc/self/stat); -1 where there is no /proc. */
+    private static long minorFaults() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
+        } catch (java.io.IOException e) {
+            return -1;
         }
     }
 
