@@ -73,18 +73,11 @@ final class DevStackBenchmark implements BenchMain.Benchmark {
         Files.deleteIfExists(env);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         long t0 = System.nanoTime();
+        Path log = dir.resolveSibling(dir.getFileName() + ".log");
         Process p = new ProcessBuilder(java, "-jar", jar.toString(), "--data-dir", dir.toString(), "--env-file", env.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolveSibling(dir.getFileName() + ".log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            while (!Files.exists(env)) {
-                if (!p.isAlive()) {
-                    throw new IllegalStateException("devstack exited with " + p.exitValue() + ", see " + dir + ".log");
-                }
-                if (System.nanoTime() - t0 > Duration.ofSeconds(120).toNanos()) {
-                    throw new IllegalStateException("devstack did not start in 120 s");
-                }
-                Thread.sleep(20);
-            }
+            DevStackProcess.awaitEnvFile(p, env, log, Duration.ofSeconds(120));
             double started = (System.nanoTime() - t0) / 1e9;
             long s0 = System.nanoTime();
             p.destroy(); // SIGTERM, as Ctrl-C would

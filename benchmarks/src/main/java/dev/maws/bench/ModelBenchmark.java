@@ -345,7 +345,7 @@ final class ModelBenchmark implements BenchMain.Benchmark {
     private static long minorFaults() {
         try {
             String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
-            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
+            return Long.parseLong(ThreadCpu.fieldsAfterName(stat)[7]); // minflt
         } catch (java.io.IOException e) {
             return -1;
         }

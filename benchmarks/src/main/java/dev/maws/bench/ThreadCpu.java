@@ -75,7 +75,7 @@ final class ThreadCpu {
         Map<String, Long> ticks = new HashMap<>();
         Map<String, Part> parts = new HashMap<>();
         read(Path.of("/proc/self/task"), "self/", null, ticks, parts);
-        if (helper != null && Files.isDirectory(Path.of("/proc/self/task"))) {
+        if (helper != null) {
             read(Path.of("/proc", String.valueOf(helper.pid()), "task"), helper.pid() + "/", Part.HELPER_PROCESS, ticks,
                     parts);
         }
@@ -93,10 +93,8 @@ final class ThreadCpu {
                     } catch (IOException e) {
                         continue; // the thread ended
                     }
-                    // "tid (name) state ppid ...": the name may hold spaces and parentheses, so cut at the last ')'
-                    int close = stat.lastIndexOf(')');
-                    String name = stat.substring(stat.indexOf('(') + 1, close);
-                    String[] fields = stat.substring(close + 2).split(" ");
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] fields = fieldsAfterName(stat);
                     String tid = prefix + task.getFileName();
                     ticks.put(tid, Long.parseLong(fields[11]) + Long.parseLong(fields[12])); // utime + stime
                     parts.put(tid, part != null ? part : Part.of(name));
@@ -105,6 +103,14 @@ final class ThreadCpu {
                 // the helper ended: its part reads 0
             }
         }
+    }
+
+    /**
+     * The fields of a {@code /proc/.../stat} line after the name: "pid (name) state ppid ..." gives
+     * {state, ppid, ...}. The name may hold spaces and parentheses, so the cut is at the last ')'.
+     */
+    static String[] fieldsAfterName(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 
     /**

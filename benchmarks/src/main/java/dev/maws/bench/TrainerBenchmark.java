@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -91,20 +90,19 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
         BenchReport report = new BenchReport("trainer", device);
         Path dir = outDir.resolve("trainer-devstack");
         try (Stack stack = devstackProcess ? Stack.process(dir) : Stack.inProcess(dir);
-                ObjectStore store = new ObjectStore(stack.config().get("maws.s3.endpoint"), "us-east-1",
-                        stack.config().get("maws.s3.access-key"), stack.config().get("maws.s3.secret-key"), DevStack.BUCKET);
+                ObjectStore store = new ObjectStore(stack.env().get("MAWS_S3_ENDPOINT"), stack.env().get("MAWS_S3_REGION"),
+                        stack.env().get("MAWS_S3_ACCESS_KEY"), stack.env().get("MAWS_S3_SECRET_KEY"), DevStack.BUCKET);
                 DataParallel<MaskedAutoencoder> dp = DataParallel.create(runtime, device, 1,
                         p -> new MaskedAutoencoder(p, config, true))) {
             long t0 = System.nanoTime();
-            upload(stack.config().get("kafka.bootstrap.servers"), store, data, images);
+            upload(stack.env().get("KAFKA_BOOTSTRAP_SERVERS"), store, data, images);
             double uploadSeconds = (System.nanoTime() - t0) / 1e9;
             System.out.printf("%d images in S3 and on labeled-images in %.1f s%n", images, uploadSeconds);
 
             AdamW optimizer = AdamW.mae(dp.parameters(0), 0.05, 0);
             Random masks = new Random(1);
-            BatchPipeline.Settings settings = new BatchPipeline.Settings(stack.config().get("kafka.bootstrap.servers"),
-                    "labeled-images",
-                    "bench", batch, config.imageSize(), config.channels(), new Augmentation(true, 0.2, 1.0, true), 1,
+            BatchPipeline.Settings settings = new BatchPipeline.Settings(stack.env().get("KAFKA_BOOTSTRAP_SERVERS"),
+                    "labeled-images", "bench", batch, config.imageSize(), config.channels(), new Augmentation(true, 0.2, 1.0, true), 1,
                     fetchThreads, 3, 10_000, 0.05, 200);
             ImageDecoder decoder = new ImageDecoder(40_000_000);
 
@@ -242,11 +240,11 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
         }
     }
 
-    /** The devstack in this JVM or in a process of its own; {@link #config()} as the services read it. */
-    private record Stack(Map<String, String> config, DevStack inProcess, Process process) implements AutoCloseable {
+    /** The devstack in this JVM or in a process of its own; {@link #env()} as {@link DevStack#environment()} gives it. */
+    private record Stack(Map<String, String> env, DevStack inProcess, Process process) implements AutoCloseable {
         static Stack inProcess(Path dir) throws IOException {
             DevStack stack = DevStack.fresh(dir).start();
-            return new Stack(stack.serviceConfig(), stack, null);
+            return new Stack(stack.environment(), stack, null);
         }
 
         /** {@code DevStackMain} on this JVM's classpath, ready once it has written its environment file. */
@@ -259,25 +257,8 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
                     dir.toString(), "--fresh", "--env-file", env.toString());
             Path log = dir.resolveSibling(dir.getFileName() + ".log");
             Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            long deadline = System.nanoTime() + 180_000_000_000L;
-            while (!Files.exists(env)) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    p.destroyForcibly();
-                    throw new IllegalStateException("the devstack process did not start; see " + log);
-                }
-                Thread.sleep(100);
-            }
-            Map<String, String> byEnv = new HashMap<>();
-            for (String line : Files.readAllLines(env)) {
-                int eq = line.indexOf('=');
-                byEnv.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-            Map<String, String> config = new HashMap<>();
-            config.put("kafka.bootstrap.servers", byEnv.get("KAFKA_BOOTSTRAP_SERVERS"));
-            config.put("maws.s3.endpoint", byEnv.get("MAWS_S3_ENDPOINT"));
-            config.put("maws.s3.access-key", byEnv.get("MAWS_S3_ACCESS_KEY"));
-            config.put("maws.s3.secret-key", byEnv.get("MAWS_S3_SECRET_KEY"));
-            return new Stack(config, null, p);
+            DevStackProcess.awaitEnvFile(p, env, log, java.time.Duration.ofSeconds(180));
+            return new Stack(DevStackProcess.readEnvFile(env), null, p);
         }
 
         @Override

@@ -60,13 +60,12 @@ public final class Mlp {
         return fc2.forward(Activation.gelu(fc1.forward(x)));
     }
 
-    /** Chunks of images for x (N, L, D): 1 on a GPU or when the hidden activation is small. */
+    /** Chunks of images for x (N, L, D): 1 on a GPU, when the hidden activation is small, or for one image. */
     int chunks(NDArray x) {
-        long images = x.getShape().get(0);
         long hiddenBytes = x.getShape().size() / x.getShape().get(x.getShape().dimension() - 1) * hidden * Float.BYTES;
-        if (x.getDevice().isGpu() || CHUNK_BYTES <= 0 || hiddenBytes <= CHUNK_BYTES || images < 2) {
+        if (x.getDevice().isGpu() || CHUNK_BYTES <= 0 || hiddenBytes <= CHUNK_BYTES) {
             return 1;
         }
-        return (int) Math.min(images, (hiddenBytes + CHUNK_BYTES - 1) / CHUNK_BYTES);
+        return (int) Math.min(x.getShape().get(0), (hiddenBytes + CHUNK_BYTES - 1) / CHUNK_BYTES);
     }
 }
