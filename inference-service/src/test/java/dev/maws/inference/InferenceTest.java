@@ -267,6 +267,25 @@ class InferenceTest {
     }
 
     @Test
+    void oversizeImagesAreRefusedBeforeDecoding() throws Exception {
+        // more encoded bytes than maws.inference.max-image-bytes (10 MB): refused on the size alone
+        byte[] big = java.util.Arrays.copyOf(images.png(0), 10 * 1024 * 1024 + 1);
+        assertStatus(Status.Code.INVALID_ARGUMENT, "at most maws.inference.max-image-bytes=10485760",
+                () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1")
+                        .addImages(Image.newBuilder().setData(ByteString.copyFrom(big))).build()));
+        // a small file that declares more pixels than maws.inference.max-image-pixels (40 M): refused from its header
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(7000, 6000, java.awt.image.BufferedImage.TYPE_BYTE_BINARY),
+                "png", png);
+        assertTrue(png.size() < 10 * 1024 * 1024, png.size() + " bytes");
+        assertStatus(Status.Code.INVALID_ARGUMENT, "image is 7000x6000 pixels; at most 40000000 are accepted",
+                () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1")
+                        .addImages(Image.newBuilder().setData(ByteString.copyFrom(png.toByteArray()))).build()));
+        assertEquals(1, grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(0)).build())
+                .getEmbeddingsCount(), "the service goes on");
+    }
+
+    @Test
     void badRequestsSayWhatToFix() throws Exception {
         String mae = "mae-test-" + UUID.randomUUID().toString().substring(0, 8);
         checkpoint(mae, 5, "MAE", 3);
