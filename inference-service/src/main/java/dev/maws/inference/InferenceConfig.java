@@ -12,6 +12,13 @@ public interface InferenceConfig {
     /** Checkpoint served when a request names none ("{job}/step-{n}" or "{job}/latest"); readiness waits for it. */
     Optional<String> defaultModel();
 
+    /**
+     * How often a default model that could not be loaded (not written yet, S3 down) is tried again;
+     * readiness stays DOWN, with the last reason, until it loads.
+     */
+    @WithDefault("10s")
+    Duration defaultModelRetry();
+
     /** Checkpoints held in memory; loading one more evicts the least recently used. */
     @WithDefault("2")
     int maxLoadedModels();

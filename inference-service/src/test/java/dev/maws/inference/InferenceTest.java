@@ -115,6 +115,30 @@ class InferenceTest {
     }
 
     @Test
+    void encodedImagesOfOtherChannelCountsAreConvertedToTheModels() throws Exception {
+        // the grayscale fixture image as RGB and as RGBA (R = G = B, opaque): the model sees the same gray pixels
+        java.awt.image.BufferedImage gray = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(images.png(6)));
+        List<Image> variants = new ArrayList<>(List.of(png(6)));
+        for (int type : new int[] {java.awt.image.BufferedImage.TYPE_3BYTE_BGR, java.awt.image.BufferedImage.TYPE_4BYTE_ABGR}) {
+            java.awt.image.BufferedImage colour = new java.awt.image.BufferedImage(gray.getWidth(), gray.getHeight(), type);
+            for (int y = 0; y < gray.getHeight(); y++) {
+                for (int x = 0; x < gray.getWidth(); x++) { // the raw samples: drawImage would apply a gamma to gray
+                    int g = gray.getRaster().getSample(x, y, 0);
+                    colour.setRGB(x, y, 0xff000000 | g << 16 | g << 8 | g);
+                }
+            }
+            java.io.ByteArrayOutputStream encoded = new java.io.ByteArrayOutputStream();
+            assertTrue(javax.imageio.ImageIO.write(colour, "png", encoded));
+            assertEquals(type == java.awt.image.BufferedImage.TYPE_3BYTE_BGR ? 3 : 4, javax.imageio.ImageIO
+                    .read(new java.io.ByteArrayInputStream(encoded.toByteArray())).getColorModel().getNumComponents());
+            variants.add(Image.newBuilder().setData(ByteString.copyFrom(encoded.toByteArray())).build());
+        }
+        EmbedResponse r = grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addAllImages(variants).build());
+        assertArrayEquals(values(r, 0), values(r, 1), 1e-5f, "RGB converted to the model's one channel");
+        assertArrayEquals(values(r, 0), values(r, 2), 1e-5f, "RGBA converted to the model's one channel");
+    }
+
+    @Test
     void classifiesIntoTheVocabulary() {
         List<Classification> results = grpc.classify(ClassifyRequest.newBuilder().setModel(job + "/latest")
                 .addImages(png(0)).addImages(png(1)).setTopK(3).build()).getResultsList();
@@ -278,7 +302,7 @@ class InferenceTest {
         javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(7000, 6000, java.awt.image.BufferedImage.TYPE_BYTE_BINARY),
                 "png", png);
         assertTrue(png.size() < 10 * 1024 * 1024, png.size() + " bytes");
-        assertStatus(Status.Code.INVALID_ARGUMENT, "image is 7000x6000 pixels; at most 40000000 are accepted",
+        assertStatus(Status.Code.INVALID_ARGUMENT, "image is 7000x6000 pixels; at most 40000000 are accepted (maws.inference.max-image-pixels)",
                 () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1")
                         .addImages(Image.newBuilder().setData(ByteString.copyFrom(png.toByteArray()))).build()));
         assertEquals(1, grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(0)).build())
@@ -370,6 +394,17 @@ class InferenceTest {
                 .post("/v2/models/" + job + "/infer").then().statusCode(400);
         RestAssured.given().contentType("application/json").body("{\"inputs\":[{\"name\":\"pixels\",\"datatype\":\"FP32\","
                 + "\"shape\":[1,1,28,27],\"data\":[1,2]}]}").post("/v2/models/" + job + "/infer").then().statusCode(400);
+        // raw pixels are not converted: three channels for this grayscale model are refused, and so is the right
+        // number of values in the wrong shape
+        String rgb = (data + ",").repeat(3);
+        RestAssured.given().contentType("application/json").body("{\"inputs\":[{\"name\":\"pixels\",\"datatype\":\"FP32\","
+                + "\"shape\":[1,3,28,28],\"data\":[" + rgb.substring(0, rgb.length() - 1) + "]}]}")
+                .post("/v2/models/" + job + "/infer").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.containsString("pixels must be [N, 1, 28, 28]"));
+        RestAssured.given().contentType("application/json").body("{\"inputs\":[{\"name\":\"pixels\",\"datatype\":\"FP32\","
+                + "\"shape\":[1,4,14,14],\"data\":[" + data + "]}]}")
+                .post("/v2/models/" + job + "/infer").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.containsString("got [1, 4, 14, 14]"));
         RestAssured.given().contentType("application/json").body(body).post("/v2/models/no-such-job/infer").then().statusCode(404);
     }
 
@@ -438,6 +473,9 @@ class InferenceTest {
                 .setDatatype("FP32").addAllShape(List.of(1L, 1L, 28L, 27L)).build();
         assertStatus(Status.Code.INVALID_ARGUMENT, "needs 756 values", () -> oip.modelInfer(ModelInferRequest.newBuilder()
                 .setModelName(job).addInputs(bad).addRawInputContents(ByteString.copyFrom(new byte[8])).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "pixels must be [N, 1, 28, 28]", () -> oip.modelInfer(ModelInferRequest
+                .newBuilder().setModelName(job).addInputs(bad.toBuilder().clearShape().addAllShape(List.of(2L, 3L, 28L, 28L)))
+                .addRawInputContents(ByteString.copyFrom(new byte[2 * 3 * 28 * 28 * 4])).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "unknown input", () -> oip.modelInfer(ModelInferRequest.newBuilder()
                 .setModelName(job).addInputs(bad.toBuilder().setName("audio")).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "claims", () -> oip.modelInfer(ModelInferRequest.newBuilder()

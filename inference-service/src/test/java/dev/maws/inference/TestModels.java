@@ -24,14 +24,14 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
 /** Checkpoints and a vocabulary written by the model library, as the trainer would, for the tests. */
-final class TestModels {
-    static final VitConfig MODEL = new VitConfig("test", 28, 7, 1, 32, 2, 2, 2.0, 16, 1, 2, VitConfig.Pooling.MEAN);
-    static final String VOCABULARY = "inference-test-v1";
+public final class TestModels {
+    public static final VitConfig MODEL = new VitConfig("test", 28, 7, 1, 32, 2, 2, 2.0, 16, 1, 2, VitConfig.Pooling.MEAN);
+    public static final String VOCABULARY = "inference-test-v1";
 
     private TestModels() {}
 
     /** The ten Fashion-MNIST class synsets, in class order. */
-    static void putVocabulary(VocabularyStore vocabularies) {
+    public static void putVocabulary(VocabularyStore vocabularies) {
         List<Vocabulary.Entry> entries = new ArrayList<>();
         for (int c = 0; c < 10; c++) {
             entries.add(new Vocabulary.Entry(FashionMnist.CLASS_SYNSETS.get(c), List.of(FashionMnist.CLASS_HASHTAGS.get(c)), 1));
@@ -40,7 +40,7 @@ final class TestModels {
     }
 
     /** A freshly initialised MAE or WSP (over {@link #VOCABULARY}) checkpoint {id}/step-{step}. */
-    static void checkpoint(ObjectStore store, String id, long step, String stage, long seed) throws Exception {
+    public static void checkpoint(ObjectStore store, String id, long step, String stage, long seed) throws Exception {
         try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, seed)) {
             if (stage.equals("WSP")) {
                 new WspClassifier(p, MODEL, 10);
@@ -53,7 +53,7 @@ final class TestModels {
         }
     }
 
-    static void assertStatus(Status.Code code, String message, Runnable call) {
+    public static void assertStatus(Status.Code code, String message, Runnable call) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
         assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
         assertTrue(e.getStatus().getDescription().contains(message), e.getStatus().getDescription());

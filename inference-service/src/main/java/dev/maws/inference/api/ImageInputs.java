@@ -27,7 +27,7 @@ public class ImageInputs {
     ImageInputs(InferenceConfig config, ObjectStore store) {
         this.config = config;
         this.store = store;
-        this.decoder = new ImageDecoder(config.maxImagePixels());
+        this.decoder = new ImageDecoder(config.maxImagePixels(), "maws.inference.max-image-pixels");
     }
 
     /** Most images in one request (maws.inference.max-images-per-request). */

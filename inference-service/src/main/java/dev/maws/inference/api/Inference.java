@@ -1,5 +1,6 @@
 package dev.maws.inference.api;
 
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -131,9 +132,11 @@ public class Inference {
     public record Rows(ModelRegistry.Loaded model, float[][] rows) {}
 
     /**
-     * @param images encoded images, or null when {@code pixels} holds n prepared (C, S, S) images
+     * @param images encoded images, or null when {@code pixels} holds prepared images of {@code shape}
+     * @param shape  [N, C, H, W] of {@code pixels}; must be [N, channels, side, side] of the model
+     *               (unlike encoded images, raw pixels are not converted: a wrong channel count is refused)
      */
-    public Rows forward(String model, List<dev.maws.proto.v1.Image> images, float[] pixels, int n,
+    public Rows forward(String model, List<dev.maws.proto.v1.Image> images, float[] pixels, long[] shape,
             ModelRegistry.Output output) throws Exception {
         ModelRegistry.Loaded m = models.load(model);
         if (output.probabilities() && !m.model().hasHead()) {
@@ -141,17 +144,22 @@ public class Inference {
                     + " checkpoint without a classification head; use a WSP checkpoint");
         }
         float[] px;
+        int n;
         if (images != null) {
             px = inputs.pixels(images, m);
+            n = images.size();
         } else {
             VitConfig c = m.model().config();
-            long expected = (long) n * c.channels() * c.imageSize() * c.imageSize();
-            if (n <= 0 || n > inputs.maxImages() || pixels.length != expected) {
+            long[] expected = {shape.length > 0 ? shape[0] : 0, c.channels(), c.imageSize(), c.imageSize()};
+            if (!Arrays.equals(shape, expected) || shape[0] < 1 || shape[0] > inputs.maxImages()
+                    || pixels.length != shape[0] * c.channels() * c.imageSize() * c.imageSize()) {
                 throw new IllegalArgumentException("pixels must be [N, " + c.channels() + ", " + c.imageSize() + ", "
-                        + c.imageSize() + "] with 1 <= N <= " + inputs.maxImages() + ", normalised as in training; got "
-                        + pixels.length + " values for N=" + n);
+                        + c.imageSize() + "] for model " + m.reference() + " with 1 <= N <= " + inputs.maxImages()
+                        + " (maws.inference.max-images-per-request), normalised as in training; got "
+                        + Arrays.toString(shape));
             }
             px = pixels;
+            n = (int) shape[0];
         }
         return new Rows(m, models.forward(m, output, px, n));
     }

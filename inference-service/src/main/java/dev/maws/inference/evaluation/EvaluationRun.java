@@ -152,7 +152,7 @@ final class EvaluationRun {
             parts.add(fetchers.submit(() -> {
                 List<Image> images = Arrays.stream(part)
                         .mapToObj(i -> Image.newBuilder().setUri(split.examples().get(i).key()).build()).toList();
-                float[][] out = inference.forward(plan.model(), images, null, images.size(), output).rows();
+                float[][] out = inference.forward(plan.model(), images, null, null, output).rows();
                 imagesDone(part.length);
                 return out;
             }));

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.Semaphore;
@@ -87,6 +88,12 @@ public class ModelRegistry implements HealthCheck {
     private final DistributionSummary batchSizes;
     private final Timer queueTime;
     private final ThreadLocal<PassThreads> passThreads;
+    /** Queues another try of the default model while it is not loaded. */
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "maws-inference-default-model");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean closed;
     private final LinkedHashMap<String, Loaded> loaded = new LinkedHashMap<>(16, 0.75f, true); // inference thread only
     private final Map<String, Resolved> latest = new ConcurrentHashMap<>();
@@ -122,22 +129,43 @@ public class ModelRegistry implements HealthCheck {
         this.worker = new Thread(this::loop, THREAD);
         this.worker.setDaemon(true);
         this.worker.start();
+        Gauge.builder("maws.inference.queued.requests", queue, BlockingQueue::size)
+                .description("requests waiting for the inference thread; at max-queued-requests more are refused")
+                .register(metrics);
         Gauge.builder("maws.inference.loaded.models", readable, Map::size).description("checkpoints held in memory")
                 .register(metrics);
         Gauge.builder("maws.inference.live.ndarrays", readable,
                         r -> r.values().stream().mapToInt(l -> l.model().liveArrays()).sum())
                 .description("NDArrays alive under the loaded models (their parameters; more means a leak)")
                 .register(metrics);
-        config.defaultModel().ifPresent(ref -> queue.add(new FutureTask<>(() -> {
-            try {
-                defaultReference = loadHere(ref).reference();
-                LOG.infof("default model %s loaded", defaultReference);
-            } catch (Exception e) {
-                defaultProblem = e.getMessage();
-                LOG.errorf("default model %s could not be loaded: %s", ref, e.getMessage());
+        config.defaultModel().ifPresent(ref -> {
+            queue.add(new FutureTask<>(() -> loadDefault(ref), null));
+            retries.scheduleWithFixedDelay(() -> {
+                // a full queue skips this round: the next one tries again
+                if (defaultReference == null && !closed && !queue.offer(new FutureTask<>(() -> loadDefault(ref), null))) {
+                    LOG.debugf("default model retry skipped: the inference queue is full");
+                }
+            }, config.defaultModelRetry().toNanos(), config.defaultModelRetry().toNanos(), TimeUnit.NANOSECONDS);
+        });
+    }
+
+    /** On the inference thread: the default model, until it has loaded once (then it reloads on demand like any). */
+    private void loadDefault(String reference) {
+        if (defaultReference != null) {
+            return;
+        }
+        try {
+            defaultReference = loadHere(reference).reference();
+            retries.shutdown();
+            LOG.infof("default model %s loaded", defaultReference);
+        } catch (Exception | OutOfMemoryError e) {
+            String problem = e.getMessage() != null ? e.getMessage() : e.toString();
+            if (!problem.equals(defaultProblem)) { // a checkpoint not written yet is logged once, not every retry
+                LOG.errorf("default model %s could not be loaded (retried every %s): %s", reference,
+                        config.defaultModelRetry(), problem);
             }
-            return null;
-        })));
+            defaultProblem = problem;
+        }
     }
 
     /** {@code maws.inference.pass-workers}, 0 resolved: 2 on a CPU with 2 or more intra-op threads, else 1. */
@@ -217,7 +245,13 @@ public class ModelRegistry implements HealthCheck {
         });
     }
 
-    private <T> T call(Callable<T> task) throws Exception {
+    /** Requests and control tasks waiting for the inference thread (at most {@code max-queued-requests}). */
+    public int queued() {
+        return queue.size();
+    }
+
+    /** Runs a task on the inference thread, in turn with every request, once no pass runs. */
+    <T> T call(Callable<T> task) throws Exception {
         FutureTask<T> f = new FutureTask<>(task);
         if (closed || !queue.offer(f)) {
             throw overloaded();
@@ -450,6 +484,7 @@ public class ModelRegistry implements HealthCheck {
             LOG.warnf("models not closed cleanly: %s", e.getMessage());
         }
         closed = true;
+        retries.shutdownNow();
         worker.interrupt();
         passes.shutdown();
     }

@@ -33,11 +33,7 @@ public class OpenInference {
             List<TensorMeta> outputs) {}
 
     /** The one input tensor of a request, decoded: encoded images, or n prepared images of pixels. */
-    public record Input(List<Image> images, float[] pixels, long[] shape) {
-        int count() {
-            return images != null ? images.size() : (int) shape[0];
-        }
-    }
+    public record Input(List<Image> images, float[] pixels, long[] shape) {}
 
     /** One output tensor: rows of FP32. */
     public record Output(String name, float[][] rows) {
@@ -110,7 +106,7 @@ public class OpenInference {
             if (wanted.isEmpty() && output.probabilities() && !models.load(reference).model().hasHead()) {
                 continue; // MAE: embeddings only unless asked
             }
-            Inference.Rows rows = inference.forward(reference, input.images(), input.pixels(), input.count(), output);
+            Inference.Rows rows = inference.forward(reference, input.images(), input.pixels(), input.shape(), output);
             answered = rows.model().reference();
             outputs.add(new Output(name, rows.rows()));
         }

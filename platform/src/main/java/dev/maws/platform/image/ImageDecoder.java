@@ -17,10 +17,17 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  */
 public final class ImageDecoder {
     private final long maxPixels;
+    private final String limitName;
 
     /** @param maxPixels largest width x height accepted */
     public ImageDecoder(long maxPixels) {
+        this(maxPixels, "");
+    }
+
+    /** @param limitName the setting that holds {@code maxPixels}, named in the refusal so a user knows what to raise */
+    public ImageDecoder(long maxPixels, String limitName) {
         this.maxPixels = maxPixels;
+        this.limitName = limitName;
     }
 
     /** @throws BadImageException saying what is wrong (not an image, too large, unsupported format) */
@@ -76,7 +83,8 @@ public final class ImageDecoder {
                 long w = reader.getWidth(0);
                 long h = reader.getHeight(0);
                 if (w <= 0 || h <= 0 || w * h > maxPixels) {
-                    throw new BadImageException("image is " + w + "x" + h + " pixels; at most " + maxPixels + " are accepted");
+                    throw new BadImageException("image is " + w + "x" + h + " pixels; at most " + maxPixels + " are accepted"
+                            + (limitName.isEmpty() ? "" : " (" + limitName + ")"));
                 }
                 return reader.read(0);
             } finally {
