@@ -286,15 +286,11 @@ public class ModelRegistry implements HealthCheck {
                 return;
             }
             if (next instanceof FutureTask<?> control) {
+                idlePasses.acquireUninterruptibly(passWorkers - 1); // with the one held: no pass runs meanwhile
                 try {
-                    withNoPassRunning(() -> {
-                        control.run(); // its outcome, failure included, goes to its caller
-                        return null;
-                    });
-                } catch (Exception e) {
-                    throw new IllegalStateException(e); // unreachable: FutureTask.run does not throw
+                    control.run(); // its outcome, failure included, goes to its caller
                 } finally {
-                    idlePasses.release();
+                    idlePasses.release(passWorkers);
                 }
                 continue;
             }
