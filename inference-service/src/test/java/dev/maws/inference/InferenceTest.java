@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static dev.maws.inference.TestModels.assertStatus;
+import static dev.maws.inference.TestModels.values;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -93,7 +94,7 @@ class InferenceTest {
     }
 
     private Image png(int i) {
-        return Image.newBuilder().setData(ByteString.copyFrom(images.png(i))).build();
+        return TestModels.png(images, i);
     }
 
     @Test
@@ -512,15 +513,6 @@ class InferenceTest {
         assertTrue(RestAssured.get("/v1/models").asString().contains(job + "/step-1"));
         RestAssured.delete("/v1/models/" + job + "/step-1").then().statusCode(200);
         RestAssured.delete("/v1/models/" + job + "/step-1").then().statusCode(404);
-    }
-
-    private static float[] values(EmbedResponse r, int i) {
-        List<Float> v = r.getEmbeddings(i).getValuesList();
-        float[] out = new float[v.size()];
-        for (int k = 0; k < out.length; k++) {
-            out[k] = v.get(k);
-        }
-        return out;
     }
 
     private static double norm(float[] v) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import ai.djl.ndarray.NDManager;
+import com.google.protobuf.ByteString;
 import dev.maws.devstack.fashion.FashionMnist;
 import dev.maws.model.checkpoint.Checkpoint;
 import dev.maws.model.checkpoint.CheckpointManifest;
@@ -20,6 +21,8 @@ import dev.maws.platform.checkpoint.S3CheckpointFiles;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.platform.vocabulary.Vocabulary;
 import dev.maws.platform.vocabulary.VocabularyStore;
+import dev.maws.proto.v1.EmbedResponse;
+import dev.maws.proto.v1.Image;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
@@ -51,6 +54,21 @@ public final class TestModels {
                     stage, MODEL, stage.equals("WSP") ? 10 : 0, stage.equals("WSP") ? VOCABULARY : "", step, 0.1, Map.of(),
                     Map.of(), null, null));
         }
+    }
+
+    /** A fixture image as request bytes. */
+    public static Image png(FashionMnist images, int i) {
+        return Image.newBuilder().setData(ByteString.copyFrom(images.png(i))).build();
+    }
+
+    /** The i-th embedding of a response. */
+    public static float[] values(EmbedResponse r, int i) {
+        List<Float> v = r.getEmbeddings(i).getValuesList();
+        float[] out = new float[v.size()];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = v.get(k);
+        }
+        return out;
     }
 
     public static void assertStatus(Status.Code code, String message, Runnable call) {

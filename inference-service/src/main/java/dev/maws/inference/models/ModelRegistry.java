@@ -138,15 +138,12 @@ public class ModelRegistry implements HealthCheck {
                         r -> r.values().stream().mapToInt(l -> l.model().liveArrays()).sum())
                 .description("NDArrays alive under the loaded models (their parameters; more means a leak)")
                 .register(metrics);
-        config.defaultModel().ifPresent(ref -> {
-            queue.add(new FutureTask<>(() -> loadDefault(ref), null));
-            retries.scheduleWithFixedDelay(() -> {
-                // a full queue skips this round: the next one tries again
-                if (defaultReference == null && !closed && !queue.offer(new FutureTask<>(() -> loadDefault(ref), null))) {
-                    LOG.debugf("default model retry skipped: the inference queue is full");
-                }
-            }, config.defaultModelRetry().toNanos(), config.defaultModelRetry().toNanos(), TimeUnit.NANOSECONDS);
-        });
+        // at once, then every default-model-retry until it has loaded; a full queue skips a round
+        config.defaultModel().ifPresent(ref -> retries.scheduleWithFixedDelay(() -> {
+            if (defaultReference == null && !closed) {
+                queue.offer(new FutureTask<>(() -> loadDefault(ref), null));
+            }
+        }, 0, config.defaultModelRetry().toNanos(), TimeUnit.NANOSECONDS));
     }
 
     /** On the inference thread: the default model, until it has loaded once (then it reloads on demand like any). */

@@ -1,6 +1,7 @@
 package dev.maws.inference.models;
 
 import static dev.maws.inference.TestModels.assertStatus;
+import static dev.maws.inference.TestModels.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -182,26 +183,19 @@ class ServingLimitsTest {
             release.countDown();
             held.get(60, TimeUnit.SECONDS);
             for (ListenableFuture<EmbedResponse> f : queued) {
-                assertArrayEquals(values(alone), values(f.get(60, TimeUnit.SECONDS)), 1e-5f,
+                assertArrayEquals(values(alone, 0), values(f.get(60, TimeUnit.SECONDS), 0), 1e-5f,
                         "a queued request is answered in full once the thread is free");
             }
         } finally {
             release.countDown();
         }
-        assertArrayEquals(values(alone), values(async.embed(request).get(60, TimeUnit.SECONDS)), 1e-5f,
+        assertArrayEquals(values(alone, 0), values(async.embed(request).get(60, TimeUnit.SECONDS), 0), 1e-5f,
                 "the service goes on");
     }
 
-    private static float[] values(EmbedResponse r) {
-        float[] out = new float[r.getEmbeddings(0).getValuesCount()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = r.getEmbeddings(0).getValues(i);
-        }
-        return out;
-    }
 
     private Image png(int i) {
-        return Image.newBuilder().setData(ByteString.copyFrom(images.png(i))).build();
+        return TestModels.png(images, i);
     }
 
     private static boolean ready() {

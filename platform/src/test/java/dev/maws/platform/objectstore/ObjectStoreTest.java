@@ -89,25 +89,22 @@ class ObjectStoreTest {
         store.put("half-written/a", new byte[] {1}, "application/octet-stream");
         Path planted = dir.resolve("s3").resolve(store.bucket()).resolve("half-written").resolve("b");
         Files.write(planted, new byte[] {2});
-        var c = stack.serviceConfig();
         List<Long> pauses = new ArrayList<>();
-        try (ObjectStore retrying = new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"),
-                c.get("maws.s3.access-key"), c.get("maws.s3.secret-key"), c.get("maws.s3.bucket"), millis -> {
-                    pauses.add(millis);
-                    try {
-                        Files.delete(planted); // the write "completes" before the retry
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                })) {
+        try (ObjectStore retrying = pausingWith(millis -> {
+            pauses.add(millis);
+            try {
+                Files.delete(planted); // the write "completes" before the retry
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        })) {
             assertEquals(List.of("half-written/a"), retrying.list("half-written/"));
         }
         assertEquals(List.of(50L), pauses, "one failed attempt, one retry after 50 ms");
 
         Files.write(planted, new byte[] {2});
         pauses.clear();
-        try (ObjectStore retrying = new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"),
-                c.get("maws.s3.access-key"), c.get("maws.s3.secret-key"), c.get("maws.s3.bucket"), pauses::add)) {
+        try (ObjectStore retrying = pausingWith(pauses::add)) {
             ObjectStore.ObjectStoreException e = assertThrows(ObjectStore.ObjectStoreException.class,
                     () -> retrying.list("half-written/"));
             assertEquals("cannot list s3://maws/half-written/", e.getMessage());
@@ -116,5 +113,12 @@ class ObjectStoreTest {
             Files.delete(planted);
         }
         assertEquals(List.of(50L, 100L), pauses, "three attempts in all");
+    }
+
+    /** A client of the devstack's S3 whose list retries pause through {@code pause}. */
+    private ObjectStore pausingWith(ObjectStore.RetryPause pause) {
+        var c = stack.serviceConfig();
+        return new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"), c.get("maws.s3.access-key"),
+                c.get("maws.s3.secret-key"), c.get("maws.s3.bucket"), pause);
     }
 }
