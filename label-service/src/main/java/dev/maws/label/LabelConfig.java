@@ -24,6 +24,14 @@ public interface LabelConfig {
     @WithDefault("256")
     int maxCaptionsPerRequest();
 
+    /**
+     * A dead-lettered record keeps at most this many bytes of its value (the header
+     * dead-letter-value-bytes gives the original size; the whole record stays in captions at the
+     * offset its headers name): a record that arrived compressed must not be too large to send on.
+     */
+    @WithDefault("262144")
+    int deadLetterMaxValueBytes();
+
     /** Hashtags (as written) whose segmentation is kept in memory. */
     @WithDefault("100000")
     long tagCacheSize();

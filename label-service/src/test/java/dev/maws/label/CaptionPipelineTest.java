@@ -6,12 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -60,15 +68,18 @@ class CaptionPipelineTest {
         String elsewhere = "other-bucket-" + UUID.randomUUID();
         DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, elsewhere, CaptionRecord.newBuilder().setImageId(elsewhere)
                 .setImageUri("s3://someone-elses-bucket/images/x.png").setCaption("#dog").build().toByteArray());
+        String notAnImage = "vocab-" + UUID.randomUUID();
+        DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, notAnImage, CaptionRecord.newBuilder().setImageId(notAnImage)
+                .setImageUri("vocab/some-version.json").setCaption("#dog").build().toByteArray());
         String good = "ok-" + UUID.randomUUID();
         DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, good, CaptionRecord.newBuilder().setImageId(good)
                 .setImageUri("s3://" + DevStack.BUCKET + "/images/" + good + ".png").setCaption("#geese").build()
                 .toByteArray());
 
         List<ConsumerRecord<String, byte[]>> dead = DevStackClients.consume(kafka, DevStack.TOPIC_CAPTIONS_DLQ,
-                r -> garbage.equals(r.key()) || escaping.equals(r.key()) || elsewhere.equals(r.key()), 3,
-                Duration.ofSeconds(60));
-        assertEquals(3, dead.size());
+                r -> garbage.equals(r.key()) || escaping.equals(r.key()) || elsewhere.equals(r.key())
+                        || notAnImage.equals(r.key()), 4, Duration.ofSeconds(60));
+        assertEquals(4, dead.size());
         for (ConsumerRecord<String, byte[]> r : dead) {
             Header reason = r.headers().lastHeader("dead-letter-reason");
             assertTrue(reason != null, "no reason header on " + r.key());
@@ -81,6 +92,8 @@ class CaptionPipelineTest {
                 assertTrue(why.contains("not a maws.v1.CaptionRecord") || why.contains("image_id"), why);
             } else if (r.key().equals(escaping)) {
                 assertTrue(why.contains("must not contain '.' or '..' segments"), why);
+            } else if (r.key().equals(notAnImage)) {
+                assertTrue(why.contains("image_uri must name an object under images/"), why);
             } else {
                 assertTrue(why.contains("is not in the platform bucket " + DevStack.BUCKET), why);
             }
@@ -88,5 +101,42 @@ class CaptionPipelineTest {
         List<ConsumerRecord<String, byte[]>> out = DevStackClients.consume(kafka, DevStack.TOPIC_LABELED_IMAGES,
                 r -> good.equals(r.key()), 1, Duration.ofSeconds(60));
         assertEquals(List.of("n01855672"), LabeledImage.parseFrom(out.get(0).value()).getSynsetsList());
+    }
+
+    @Test
+    void aRecordTooLargeToSendOnWholeIsDeadLetteredCutAndTheServiceGoesOn() throws Exception {
+        // 3 MB that gzip makes small: the broker takes it (1 MB limit on the compressed batch), the service
+        // refuses its caption, and the dead letter, whole, would be over the producer's 1 MB request limit
+        String big = "big-" + UUID.randomUUID();
+        byte[] value = CaptionRecord.newBuilder().setImageId(big).setImageUri("images/" + big + ".png")
+                .setCaption("#dog " + "y".repeat(3_000_000)).build().toByteArray();
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        p.setProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
+        p.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(4 << 20));
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(DevStack.TOPIC_CAPTIONS, big, value)).get(30, TimeUnit.SECONDS);
+        }
+        String blank = "blank-" + UUID.randomUUID();
+        DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, blank, CaptionRecord.newBuilder().setImageId(blank)
+                .setImageUri("images/" + blank + ".png").setCaption(" ").build().toByteArray());
+
+        List<ConsumerRecord<String, byte[]>> dead = DevStackClients.consume(kafka, DevStack.TOPIC_CAPTIONS_DLQ,
+                r -> big.equals(r.key()), 1, Duration.ofSeconds(60));
+        assertEquals(1, dead.size());
+        ConsumerRecord<String, byte[]> d = dead.get(0);
+        assertArrayEquals(Arrays.copyOf(value, 262_144), d.value(), "the first maws.label.dead-letter-max-value-bytes");
+        assertEquals(Integer.toString(value.length), new String(d.headers().lastHeader("dead-letter-value-bytes").value(),
+                StandardCharsets.UTF_8));
+        String why = new String(d.headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8);
+        assertTrue(why.contains("maws.label.max-caption-length = 2200"), why);
+
+        // an image posted without a caption is an image: labelled, with no labels (MAE still trains on it)
+        List<ConsumerRecord<String, byte[]>> out = DevStackClients.consume(kafka, DevStack.TOPIC_LABELED_IMAGES,
+                r -> blank.equals(r.key()), 1, Duration.ofSeconds(60));
+        assertEquals(1, out.size());
+        LabeledImage labeled = LabeledImage.parseFrom(out.get(0).value());
+        assertEquals("images/" + blank + ".png", labeled.getImageUri());
+        assertEquals(0, labeled.getSynsetsCount());
     }
 }

@@ -20,10 +20,24 @@ public class CaptionLimits {
         if (caption == null || caption.isBlank()) {
             throw new IllegalArgumentException(where + " is empty; send the caption text");
         }
+        checkLength(caption, where);
+    }
+
+    /**
+     * Only the length: an image posted without a caption is still an image (MAE trains on it), so a
+     * CaptionRecord with a blank caption is labelled with no labels rather than refused.
+     *
+     * @throws IllegalArgumentException when the caption is longer than the limit
+     */
+    public void checkLength(String caption, String where) {
         if (caption.length() > config.maxCaptionLength()) {
             throw new IllegalArgumentException(where + " has " + caption.length() + " characters, more than"
                     + " maws.label.max-caption-length = " + config.maxCaptionLength());
         }
+    }
+
+    public int deadLetterMaxValueBytes() {
+        return config.deadLetterMaxValueBytes();
     }
 
     /** Class names to resolve: the same count limit as captions, each at most 200 characters. */

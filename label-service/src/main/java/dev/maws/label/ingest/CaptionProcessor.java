@@ -7,6 +7,7 @@ import static io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue.DE
 import static io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue.DEAD_LETTER_TOPIC;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -60,7 +61,10 @@ public class CaptionProcessor {
     /** Labelling pipeline version carried in every output record. */
     public static final String LABELER_VERSION = "wn30-dp-1";
     private static final String OUTPUT = "labeled-images";
+    private static final String IMAGES = "images/";
     private static final String DEAD_LETTERS = "captions-dlq";
+    /** On a dead letter whose value was cut to maws.label.dead-letter-max-value-bytes: the original size. */
+    public static final String DEAD_LETTER_VALUE_BYTES = "dead-letter-value-bytes";
     private static final Logger LOG = Logger.getLogger(CaptionProcessor.class);
 
     private final Labeler labeler;
@@ -145,8 +149,14 @@ public class CaptionProcessor {
         rejectedCount.increment();
         deadLetters.record(reason);
         byte[] value = record.getPayload() == null ? new byte[0] : record.getPayload();
-        ProducerRecord<String, byte[]> dead = new ProducerRecord<>(deadLetterTopic, null, record.getKey(), value,
-                record.getHeaders());
+        int keep = limits.deadLetterMaxValueBytes();
+        ProducerRecord<String, byte[]> dead = new ProducerRecord<>(deadLetterTopic, null, record.getKey(),
+                value.length > keep ? Arrays.copyOf(value, keep) : value, record.getHeaders());
+        if (value.length > keep) {
+            // it arrived compressed or near the broker's limit: whole, it could not be sent on and would
+            // stop the channel at every restart
+            dead.headers().add(header(DEAD_LETTER_VALUE_BYTES, Integer.toString(value.length)));
+        }
         dead.headers().add(header(DEAD_LETTER_REASON, reason));
         dead.headers().add(header(DEAD_LETTER_EXCEPTION_CLASS_NAME, e.getClass().getName()));
         dead.headers().add(header(DEAD_LETTER_TOPIC, record.getTopic()));
@@ -196,11 +206,15 @@ public class CaptionProcessor {
         if (id.isEmpty() || id.length() > 256 || hasControlCharacter(id)) {
             throw new IllegalArgumentException("image_id must be 1-256 characters without control characters");
         }
-        // The trainer reads images from the platform bucket only: a record naming another bucket
-        // would be labelled here and then fail there as a missing image, so it is refused here.
-        store.keyOf(record.imageUri().toStringUtf8());
+        // The trainer reads images from the platform bucket's images/ only (records.proto): a record
+        // naming anything else would be labelled here and then read there, so it is refused here.
+        String key = store.keyOf(record.imageUri().toStringUtf8());
+        if (!key.startsWith(IMAGES)) {
+            throw new IllegalArgumentException("image_uri must name an object under " + IMAGES + " of the platform bucket, got "
+                    + (key.length() > 100 ? key.substring(0, 100) + "..." : key));
+        }
         String caption = record.caption().toStringUtf8();
-        limits.checkCaption(caption, "caption");
+        limits.checkLength(caption, "caption");
         Labeler.Result result = labeler.label(caption);
         LabeledImage.Builder b = LabeledImage.newBuilder().setImageId(id).setImageUriBytes(record.imageUri())
                 .setCaptionBytes(record.caption()).addAllHashtags(result.hashtags()).setLabelerVersion(LABELER_VERSION);
