@@ -5,9 +5,9 @@ import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 import dev.maws.model.checkpoint.CheckpointFiles;
@@ -15,12 +15,19 @@ import dev.maws.platform.objectstore.ObjectStore;
 
 /**
  * The files of one checkpoint under {@code checkpoints/{job}/step-{n}/} in the platform bucket. A
- * file is spooled to a local temporary file and uploaded when its stream closes, so a reader sees
- * it whole or not at all; the manifest, written last, is what makes the checkpoint exist.
+ * file is streamed to S3 while it is written (a multipart upload of {@link #PART_BYTES} parts, on a
+ * thread of its own) and appears when its stream closes, whole or not at all; the manifest, written
+ * last, is what makes the checkpoint exist. Nothing goes to local disk: the optimizer state of a
+ * ViT-L is 2.4 GB, more than a pod's scratch volume, and a killed trainer leaves no files behind.
  */
 public final class S3CheckpointFiles implements CheckpointFiles {
     /** "{job}/step-{n}" or "{job}/latest"; job ids are what the trainer generates. */
     public static final Pattern REFERENCE = Pattern.compile("([a-z0-9][a-z0-9-]{0,62})/(step-(\\d{1,18})|latest)");
+
+    /** Bytes of one part of a streamed upload (S3's minimum is 5 MiB): held in memory, one part per file being written. */
+    static final long PART_BYTES = 16L << 20;
+    /** Chunks of 64 KiB (the buffer in front of the pipe) in flight between the writer and the upload. */
+    private static final int PIPE_CHUNKS = 16;
 
     private final ObjectStore store;
     private final String prefix;
@@ -33,14 +40,38 @@ public final class S3CheckpointFiles implements CheckpointFiles {
 
     @Override
     public OutputStream create(String name) throws IOException {
-        Path tmp = Files.createTempFile("maws-checkpoint-", ".part");
         String key = prefix + name;
-        return new FilterOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+        ChunkPipe pipe = new ChunkPipe(PIPE_CHUNKS);
+        InputStream in = pipe.reader();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread upload = new Thread(() -> {
+            try (in) {
+                store.putStream(key, in, PART_BYTES, "application/octet-stream");
+            } catch (Throwable t) { // reported to the writer by its next write or its close
+                failure.set(t);
+            }
+        }, "maws-checkpoint-upload");
+        upload.setDaemon(true);
+        upload.start();
+        return new FilterOutputStream(new BufferedOutputStream(pipe.writer(), 1 << 16)) {
             private boolean closed;
 
             @Override
+            public void write(int b) throws IOException {
+                try {
+                    out.write(b);
+                } catch (IOException e) {
+                    throw uploadFailure(e);
+                }
+            }
+
+            @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
+                try {
+                    out.write(b, off, len);
+                } catch (IOException e) {
+                    throw uploadFailure(e);
+                }
             }
 
             @Override
@@ -50,13 +81,30 @@ public final class S3CheckpointFiles implements CheckpointFiles {
                 }
                 closed = true;
                 try {
-                    super.close();
-                    store.putFile(key, tmp, "application/octet-stream");
-                } catch (ObjectStore.ObjectStoreException e) {
-                    throw new IOException(e.getMessage(), e);
-                } finally {
-                    Files.deleteIfExists(tmp);
+                    super.close(); // the end of the stream: the upload completes
+                } catch (IOException e) {
+                    throw uploadFailure(e);
                 }
+                IOException failed = uploadFailure(null);
+                if (failed != null) {
+                    throw failed;
+                }
+            }
+
+            /** Waits for the upload to end; its failure (or else {@code e}) as the writer's exception. */
+            private IOException uploadFailure(IOException e) throws IOException {
+                try {
+                    upload.join();
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    upload.interrupt();
+                    throw new InterruptedIOException("interrupted while uploading s3 key " + key);
+                }
+                Throwable t = failure.get();
+                if (t == null) {
+                    return e;
+                }
+                return new IOException(t.getMessage(), t);
             }
         };
     }

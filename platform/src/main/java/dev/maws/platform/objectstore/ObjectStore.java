@@ -111,14 +111,16 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     /**
-     * Uploads a local file (checkpoints can exceed what a byte array holds); the object appears
-     * whole or not at all.
+     * Uploads what {@code in} yields until it ends, a length not known in advance, in parts of
+     * {@code partBytes} (at least 5 MiB; one PUT when it all fits in one part, a multipart upload
+     * otherwise): the object appears whole when the stream ends, or not at all. Nothing is spooled to
+     * disk, and at most one part is held in memory.
      */
-    public void putFile(String key, java.nio.file.Path file, String contentType) {
+    public void putStream(String key, InputStream in, long partBytes, String contentType) {
         checkKey(key);
-        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
-            client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
-                    .stream(in, java.nio.file.Files.size(file), -1).contentType(contentType).build());
+        try {
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object(key).stream(in, -1, partBytes)
+                    .contentType(contentType).build());
         } catch (Exception e) {
             throw new ObjectStoreException("cannot write s3://" + bucket + "/" + key, e);
         }

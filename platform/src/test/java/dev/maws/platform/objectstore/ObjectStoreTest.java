@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.maws.devstack.DevStack;
+import dev.maws.platform.checkpoint.S3CheckpointFiles;
 
 class ObjectStoreTest {
     @TempDir
@@ -120,5 +121,47 @@ class ObjectStoreTest {
         var c = stack.serviceConfig();
         return new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"), c.get("maws.s3.access-key"),
                 c.get("maws.s3.secret-key"), c.get("maws.s3.bucket"), pause);
+    }
+
+    @Test
+    void aCheckpointFileIsStreamedInPartsAndAppearsWholeOnlyWhenClosed() throws Exception {
+        // 40 MiB: three parts of S3CheckpointFiles.PART_BYTES, a multipart upload
+        byte[] data = new byte[40 << 20];
+        new java.util.SplittableRandom(3).nextBytes(data);
+        S3CheckpointFiles files = new S3CheckpointFiles(store, "stream-job", 7);
+        try (java.io.OutputStream out = files.create("optimizer.bin")) {
+            out.write(data, 0, 20 << 20);
+            assertFalse(files.exists("optimizer.bin"), "a part is uploaded, the object does not exist yet");
+            out.write(data, 20 << 20, data.length - (20 << 20));
+        }
+        assertTrue(files.exists("optimizer.bin"));
+        try (java.io.InputStream in = files.open("optimizer.bin")) {
+            assertArrayEquals(data, in.readAllBytes());
+        }
+        // small files go up in one PUT
+        try (java.io.OutputStream out = files.create("manifest.json")) {
+            out.write("{}".getBytes(StandardCharsets.UTF_8));
+        }
+        assertArrayEquals("{}".getBytes(StandardCharsets.UTF_8), store.get("checkpoints/stream-job/step-7/manifest.json"));
+    }
+
+    @Test
+    void aFailedUploadIsTheWritersError() throws Exception {
+        // a real S3 refusal: the bucket does not exist
+        var c = stack.serviceConfig();
+        try (ObjectStore nowhere = new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"),
+                c.get("maws.s3.access-key"), c.get("maws.s3.secret-key"), "no-such-bucket")) {
+            S3CheckpointFiles files = new S3CheckpointFiles(nowhere, "stream-job", 8);
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> {
+                try (java.io.OutputStream out = files.create("model.params")) {
+                    byte[] chunk = new byte[1 << 20];
+                    for (int i = 0; i < 40; i++) {
+                        out.write(chunk);
+                    }
+                }
+            });
+            assertTrue(e.getMessage().contains("cannot write s3://no-such-bucket/checkpoints/stream-job/step-8/model.params"),
+                    e.getMessage());
+        }
     }
 }

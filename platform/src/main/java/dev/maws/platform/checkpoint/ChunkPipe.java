@@ -1,0 +1,115 @@
+package dev.maws.platform.checkpoint;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A bounded hand-over of byte chunks from a writer to a reader on other threads. java.io's piped
+ * streams tie themselves to the threads that last used them ("Read end dead" once that thread ends),
+ * and the S3 client reads an upload's stream on threads of its own.
+ */
+final class ChunkPipe {
+    private static final byte[] END = new byte[0];
+
+    private final BlockingQueue<byte[]> chunks;
+    private volatile boolean readerClosed;
+
+    /** @param capacity chunks in flight; the writer waits when they are all taken */
+    ChunkPipe(int capacity) {
+        this.chunks = new ArrayBlockingQueue<>(capacity);
+    }
+
+    /** Each write is one chunk (put a buffer in front); close marks the end of the stream. */
+    OutputStream writer() {
+        return new OutputStream() {
+            private boolean closed;
+
+            @Override
+            public void write(int b) throws IOException {
+                put(new byte[] {(byte) b});
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (len > 0) {
+                    put(Arrays.copyOfRange(b, off, off + len));
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (!closed) {
+                    closed = true;
+                    put(END);
+                }
+            }
+
+            private void put(byte[] chunk) throws IOException {
+                if (closed && chunk != END) {
+                    throw new IOException("write after close");
+                }
+                try {
+                    while (!chunks.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
+                        if (readerClosed) {
+                            throw new IOException("the reader of this stream has stopped");
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while writing");
+                }
+            }
+        };
+    }
+
+    /** The bytes written, until the writer closes; closing it makes further writes fail. */
+    InputStream reader() {
+        return new InputStream() {
+            private byte[] current;
+            private int position;
+            private boolean ended;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                while (!ended && (current == null || position == current.length)) {
+                    try {
+                        current = chunks.take();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted while reading");
+                    }
+                    position = 0;
+                    ended = current == END;
+                }
+                if (ended) {
+                    return -1;
+                }
+                int n = Math.min(len, current.length - position);
+                System.arraycopy(current, position, b, off, n);
+                position += n;
+                return n;
+            }
+
+            @Override
+            public void close() {
+                readerClosed = true;
+                chunks.clear();
+            }
+        };
+    }
+}
