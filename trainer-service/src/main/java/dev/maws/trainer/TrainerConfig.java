@@ -31,6 +31,13 @@ public interface TrainerConfig {
     @WithDefault("true")
     boolean resumeOnStart();
 
+    /**
+     * A job found RUNNING at start-up (the trainer was killed while it ran) more than this many
+     * times without writing a checkpoint in between is marked FAILED rather than resumed again.
+     */
+    @WithDefault("3")
+    int maxCrashRestarts();
+
     /** Gradient-norm clipping of every job (0 = none; MAE does not clip). */
     @WithDefault("0")
     double maxGradNorm();

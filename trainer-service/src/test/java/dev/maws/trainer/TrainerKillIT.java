@@ -34,9 +34,9 @@ import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 
 /**
- * The packaged trainer killed with SIGKILL while a job runs, then started again: the job resumes
- * from its last complete checkpoint by itself and ends with the same losses, step for step, as a
- * run that was never interrupted.
+ * The packaged trainer killed with SIGKILL while a job runs, started again, then stopped with SIGTERM
+ * and started again: each time the job resumes from its last complete checkpoint by itself and ends
+ * with the same losses, step for step, as a run that was never interrupted.
  */
 class TrainerKillIT {
     private static final String TOKEN = "kill-test-token";
@@ -60,7 +60,7 @@ class TrainerKillIT {
     }
 
     @Test
-    void aKilledTrainerResumesItsJobAndEndsLikeAnUninterruptedRun() throws Exception {
+    void aKilledOrStoppedTrainerResumesItsJobAndEndsLikeAnUninterruptedRun() throws Exception {
         JobSpec spec = TrainingJobsTest.mae(8).setCheckpointEverySteps(5).setSeed(21).build();
         int port = ServiceProcess.freePort();
         Process trainer = startTrainer(port, 1);
@@ -71,17 +71,21 @@ class TrainerKillIT {
             assertEquals(JobState.JOB_STATE_SUCCEEDED, straight.getState(), straight.getError());
 
             String id = grpc.startJob(StartJobRequest.newBuilder().setSpec(spec).build()).getId();
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (grpc.listCheckpoints(ListCheckpointsRequest.newBuilder().setJobId(id).build()).getCheckpointsCount() == 0) {
-                assertTrue(System.nanoTime() < deadline, "no checkpoint of " + id + " in 3 minutes");
-                Thread.sleep(20);
-            }
+            awaitCheckpoints(grpc, id, 1);
             trainer.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no last words
             Job atKill = jobInStore(id);
             assertEquals(JobState.JOB_STATE_RUNNING, atKill.getState(), "killed while running: " + atKill);
             assertTrue(atKill.getStep() < straight.getTotalSteps(), atKill.toString());
 
             trainer = startTrainer(port, 2);
+            awaitCheckpoints(grpc, id, 2);
+            trainer.destroy(); // SIGTERM, as a rollout or node drain sends: the job stops before its next step
+            assertTrue(trainer.waitFor(90, TimeUnit.SECONDS), "the trainer did not stop within 90 s of SIGTERM");
+            Job atStop = jobInStore(id);
+            assertEquals(JobState.JOB_STATE_INTERRUPTED, atStop.getState(), "stopped while running: " + atStop);
+            assertTrue(atStop.getStep() < straight.getTotalSteps(), atStop.toString());
+
+            trainer = startTrainer(port, 3);
             Job resumed = TrainingFixture.await(grpc, id);
             assertEquals(JobState.JOB_STATE_SUCCEEDED, resumed.getState(), resumed.getError());
             assertEquals(straight.getTotalSteps(), resumed.getStep());
@@ -98,8 +102,58 @@ class TrainerKillIT {
         }
     }
 
+    @Test
+    void aJobThatKeepsGettingTheTrainerKilledFailsInsteadOfResumingForever() throws Exception {
+        // no checkpoint until the end: every kill below finds the job where the previous one left it
+        JobSpec spec = TrainingJobsTest.mae(100).setCheckpointEverySteps(0).setSeed(22).build();
+        int port = ServiceProcess.freePort();
+        Map<String, String> limit = Map.of("MAWS_TRAINER_MAX_CRASH_RESTARTS", "1");
+        Process trainer = startTrainer(port, 11, limit);
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+        try {
+            TrainerServiceGrpc.TrainerServiceBlockingStub grpc = stub(channel);
+            String id = grpc.startJob(StartJobRequest.newBuilder().setSpec(spec).build()).getId();
+            for (int kill = 1; kill <= 2; kill++) {
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+                Job seen;
+                while ((seen = jobInStore(id)).getState() != JobState.JOB_STATE_RUNNING) {
+                    assertTrue(System.nanoTime() < deadline, "not running again in 3 minutes: " + seen);
+                    Thread.sleep(20);
+                }
+                trainer.destroyForcibly().waitFor();
+                trainer = startTrainer(port, 11 + kill, limit);
+                if (kill == 1) {
+                    assertEquals(1, jobInStore(id).getCrashRestarts(), "queued again once");
+                }
+            }
+            Job failed = TrainingFixture.await(grpc, id);
+            assertEquals(JobState.JOB_STATE_FAILED, failed.getState());
+            assertEquals(2, failed.getCrashRestarts());
+            assertTrue(failed.getError().contains("killed 2 times while running this job without a new checkpoint")
+                    && failed.getError().contains("maws.trainer.max-crash-restarts=1"), failed.getError());
+        } finally {
+            channel.shutdownNow();
+            trainer.destroy();
+            trainer.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void awaitCheckpoints(TrainerServiceGrpc.TrainerServiceBlockingStub grpc, String id, int count)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (grpc.listCheckpoints(ListCheckpointsRequest.newBuilder().setJobId(id).build()).getCheckpointsCount() < count) {
+            assertTrue(System.nanoTime() < deadline, "not " + count + " checkpoints of " + id + " in 3 minutes");
+            Thread.sleep(20);
+        }
+    }
+
     private static Process startTrainer(int port, int run) throws Exception {
+        return startTrainer(port, run, Map.of());
+    }
+
+    private static Process startTrainer(int port, int run, Map<String, String> settings) throws Exception {
         Map<String, String> env = new HashMap<>(stack.environment());
+        env.putAll(settings);
         env.put("MAWS_TRAINER_API_TOKEN", TOKEN);
         env.put("MAWS_TRAINER_PROGRESS_INTERVAL", "1s");
         env.put("MAWS_DJL_CACHE_DIR", Path.of("target/djl-cache").toAbsolutePath().toString());

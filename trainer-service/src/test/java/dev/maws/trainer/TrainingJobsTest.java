@@ -206,6 +206,14 @@ class TrainingJobsTest {
             assertTrue(message.contains(expected), "\"" + expected + "\" in: " + message);
         }
 
+        for (int batch : new int[] {16_384, 4_096}) { // 9.9 GB in one array; 2.4 GB a batch, several held
+            JobSpec huge = mae(1).setPreset("vit-b/16").clearModel().setBatchSize(batch).build();
+            e = assertThrows(StatusRuntimeException.class, () -> trainer.startJob(StartJobRequest.newBuilder().setSpec(huge).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains(batch > 10_000 ? "more than one batch array can hold"
+                    : "more than half the trainer's heap"), e.getStatus().getDescription());
+        }
+
         JobSpec unknownVocabulary = JobSpec.newBuilder().setStage(Stage.STAGE_WSP).setPreset("tiny-28")
                 .setVocabularyVersion("no-such-vocabulary").setEpochs(1).setBatchSize(8).build();
         e = assertThrows(StatusRuntimeException.class,
@@ -240,7 +248,8 @@ class TrainingJobsTest {
 
         String created = RestAssured.given().header("Authorization", "Bearer test-token").contentType("application/json")
                 .body("{\"stage\":\"STAGE_MAE\",\"model\":" + json(TrainingFixture.MODEL)
-                        + ",\"epochs\":0.5,\"batchSize\":32,\"seed\":\"5\",\"displayName\":\"rest\"}")
+                        // warm-up = epochs; 0.5 x 196 records / 28 = 3.5: 3 steps, and the warm-up must not round to 4
+                        + ",\"epochs\":0.5,\"warmupEpochs\":0.5,\"batchSize\":28,\"seed\":\"5\",\"displayName\":\"rest\"}")
                 .post("/v1/jobs").then().statusCode(201).extract().asString();
         String id = created.replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
         // the stream ends when the job does; its last event is the final state

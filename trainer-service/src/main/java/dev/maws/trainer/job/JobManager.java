@@ -14,11 +14,12 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
-import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import dev.maws.platform.objectstore.ObjectStore.ObjectStoreException;
 import dev.maws.proto.v1.Job;
 import dev.maws.proto.v1.JobEvent;
 import dev.maws.proto.v1.JobSpec;
@@ -26,14 +27,16 @@ import dev.maws.proto.v1.JobState;
 import dev.maws.proto.v1.Stage;
 import dev.maws.trainer.TrainerConfig;
 import dev.maws.trainer.run.TrainingRuns;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Multi;
 
 /**
  * The trainer's jobs: one runs at a time (a trainer owns its node's devices), the rest wait in a
  * queue. Every state change is saved to {@code jobs/{id}.json} first, so a trainer that was killed
- * finds its RUNNING and QUEUED jobs at start-up and runs them again from their last complete
- * checkpoint. One trainer per bucket: two trainers sharing one would both pick those jobs up.
+ * or shut down finds its RUNNING, QUEUED and INTERRUPTED jobs at start-up and runs them again from
+ * their last complete checkpoint. One trainer per bucket: two trainers sharing one would both pick
+ * those jobs up.
  */
 @Startup
 @Singleton
@@ -52,6 +55,7 @@ public class JobManager {
     private final Thread worker;
     private volatile Job running;
     private volatile boolean stopping;
+    private volatile boolean checkpointedThisRun;
 
     JobManager(TrainerConfig config, JobStore store, JobSpecs specs, TrainingRuns runs) {
         this.config = config;
@@ -138,7 +142,9 @@ public class JobManager {
         if (queue.size() >= config.maxQueuedJobs()) {
             throw new QueueFullException("the queue holds maws.trainer.max-queued-jobs=" + config.maxQueuedJobs() + " jobs");
         }
-        Job queued = job.toBuilder().setState(JobState.JOB_STATE_QUEUED).clearError().clearFinishedAt().build();
+        // asked for by someone: the crashes that may have failed it count no more
+        Job queued = job.toBuilder().setState(JobState.JOB_STATE_QUEUED).clearError().clearFinishedAt().setCrashRestarts(0)
+                .build();
         store.save(queued);
         queue.add(id);
         publish(queued, "state", "queued to resume");
@@ -180,16 +186,21 @@ public class JobManager {
     }
 
     private void runOne(String id) {
-        Optional<Job> found = store.find(id);
-        if (found.isEmpty() || found.get().getState() != JobState.JOB_STATE_QUEUED) {
-            return; // cancelled meanwhile
+        Job job;
+        // under the lock of cancel(): a job is either cancelled while still queued or seen running by it
+        synchronized (this) {
+            Optional<Job> found = store.find(id);
+            if (found.isEmpty() || found.get().getState() != JobState.JOB_STATE_QUEUED) {
+                return; // cancelled meanwhile
+            }
+            job = found.get().toBuilder().setState(JobState.JOB_STATE_RUNNING).clearError().build();
+            if (job.getStartedAt().isEmpty()) {
+                job = job.toBuilder().setStartedAt(now()).build();
+            }
+            store.save(job);
+            running = job;
+            checkpointedThisRun = false;
         }
-        Job job = found.get().toBuilder().setState(JobState.JOB_STATE_RUNNING).clearError().build();
-        if (job.getStartedAt().isEmpty()) {
-            job = job.toBuilder().setStartedAt(now()).build();
-        }
-        running = job;
-        store.save(job);
         publish(job, "state", "running");
         Job end;
         try {
@@ -208,23 +219,43 @@ public class JobManager {
                 LOG.errorf(e, "%s: failed: %s", id, reason);
                 end = last.toBuilder().setState(JobState.JOB_STATE_FAILED).setError(reason).build();
             }
-        } finally {
-            cancelRequests.remove(id);
         }
         if (end.getState() != JobState.JOB_STATE_INTERRUPTED) {
             end = end.toBuilder().setFinishedAt(now()).build();
         }
-        running = null;
-        store.save(end);
+        end = afterCheckpoint(end, false);
+        synchronized (this) { // a cancel() from now on sees the job ended, so none is left over for a later resume
+            running = null;
+            cancelRequests.remove(id);
+            store.save(end);
+        }
         LOG.infof("%s: %s at step %d%s", id, stateName(end.getState()), end.getStep(),
                 end.getError().isEmpty() ? "" : ": " + end.getError());
         publish(end, "state", stateName(end.getState()));
     }
 
+    /**
+     * Once the running job has written a checkpoint, the kills before it were not its doing: its crash
+     * count is 0 in every record saved from then on (the run itself carries the count it started with).
+     */
+    private Job afterCheckpoint(Job job, boolean checkpointNow) {
+        if (checkpointNow) {
+            checkpointedThisRun = true;
+        }
+        return checkpointedThisRun && job.getCrashRestarts() != 0 ? job.toBuilder().setCrashRestarts(0).build() : job;
+    }
+
     /** Progress of the running job: kept in memory, saved at checkpoints and progress intervals, sent to watchers. */
     private void update(Job job, String kind, String message) {
+        job = afterCheckpoint(job, kind.equals("checkpoint"));
         running = job;
-        store.save(job);
+        try {
+            store.save(job);
+        } catch (ObjectStoreException e) {
+            // the record is only what GetJob shows after a restart (a resume starts from the checkpoints
+            // themselves): an S3 hiccup must not fail hours of training; the next update writes it again
+            LOG.warnf("%s: could not save the job's %s update, going on: %s", job.getId(), kind, e.getMessage());
+        }
         publish(job, kind, message);
     }
 
@@ -239,23 +270,45 @@ public class JobManager {
         }
     }
 
-    /** Jobs a killed trainer left RUNNING or QUEUED are queued again, oldest first. */
+    /**
+     * Jobs a stopped trainer left unfinished are queued again, oldest first: RUNNING or QUEUED (it was
+     * killed) and INTERRUPTED (it was shut down, e.g. by a rollout).
+     */
     private void requeueUnfinished() {
         List<Job> unfinished = store.all().stream()
-                .filter(j -> j.getState() == JobState.JOB_STATE_RUNNING || j.getState() == JobState.JOB_STATE_QUEUED)
+                .filter(j -> j.getState() == JobState.JOB_STATE_RUNNING || j.getState() == JobState.JOB_STATE_QUEUED
+                        || j.getState() == JobState.JOB_STATE_INTERRUPTED)
                 .sorted(java.util.Comparator.comparing(Job::getCreatedAt)).toList();
         for (Job j : unfinished) {
-            if (j.getState() == JobState.JOB_STATE_RUNNING) {
-                LOG.infof("%s: was running when the trainer stopped; queued to resume from its last checkpoint", j.getId());
+            Job.Builder b = j.toBuilder().setState(JobState.JOB_STATE_QUEUED);
+            if (j.getState() == JobState.JOB_STATE_RUNNING) { // killed while it ran: maybe by the job itself
+                b.setCrashRestarts(j.getCrashRestarts() + 1);
+                if (b.getCrashRestarts() > config.maxCrashRestarts()) {
+                    String reason = "the trainer was killed " + b.getCrashRestarts() + " times while running this job without"
+                            + " a new checkpoint in between (" + (j.getLastCheckpoint().isEmpty() ? "none yet"
+                            : "last " + j.getLastCheckpoint()) + ", step " + j.getStep() + "); not resumed again, past "
+                            + "maws.trainer.max-crash-restarts=" + config.maxCrashRestarts() + ": check the trainer's memory "
+                            + "limit against the job's model and batch size, then ResumeJob";
+                    LOG.errorf("%s: %s", j.getId(), reason);
+                    store.save(b.setState(JobState.JOB_STATE_FAILED).setError(reason).setFinishedAt(now()).build());
+                    continue;
+                }
             }
-            store.save(j.toBuilder().setState(JobState.JOB_STATE_QUEUED).build());
+            if (j.getState() != JobState.JOB_STATE_QUEUED) {
+                LOG.infof("%s: was %s when the trainer stopped; queued to resume from its last checkpoint", j.getId(),
+                        stateName(j.getState()));
+            }
+            store.save(b.build());
             queue.add(j.getId());
         }
     }
 
-    /** Stops the running job before its next step (INTERRUPTED: a restart resumes it). */
-    @PreDestroy
-    void stop() {
+    /**
+     * Stops the running job before its next step (INTERRUPTED: a restart resumes it). On the shutdown
+     * event, not at bean destruction: the job's last state must reach S3 before the object store's
+     * client is closed (it was not, and a SIGTERM left the job RUNNING there).
+     */
+    void stop(@Observes ShutdownEvent event) {
         stopping = true;
         if (running == null) {
             worker.interrupt(); // waiting for a job; a running one notices `stopping` before its next step

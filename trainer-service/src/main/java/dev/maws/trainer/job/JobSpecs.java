@@ -160,6 +160,8 @@ public class JobSpecs {
         int maxBatch = config.limits().maxBatchSize();
         if (spec.getBatchSize() <= 0 || spec.getBatchSize() > maxBatch) {
             p.add("batch_size must be in [1, " + maxBatch + "] (maws.trainer.limits.max-batch-size), got " + spec.getBatchSize());
+        } else if (model != null && model.problems().isEmpty() && model.imageSize() <= MAX_IMAGE_SIZE) {
+            batchMemoryProblem(spec.getBatchSize(), model).ifPresent(p::add);
         }
         if (!(spec.getBaseLr() >= 0 && spec.getBaseLr() < 1)) {
             p.add("base_lr must be in [0, 1) (0 = the stage default), got " + spec.getBaseLr());
@@ -204,6 +206,29 @@ public class JobSpecs {
             throw new InvalidSpecException(p);
         }
         return new Accepted(b.build(), model, vocabulary, init);
+    }
+
+    /**
+     * A batch is one float array in the input pipeline, and prefetch-batches of them wait while one is
+     * assembled and one is in the step: a batch that cannot exist, or whose copies do not fit the heap,
+     * is refused here rather than failing the job (or the JVM) at its first batch.
+     */
+    private Optional<String> batchMemoryProblem(int batchSize, VitConfig model) {
+        long floats = (long) batchSize * model.channels() * model.imageSize() * model.imageSize();
+        if (floats > Integer.MAX_VALUE - 8) {
+            return Optional.of("batch_size " + batchSize + " of " + model.channels() + "x" + model.imageSize() + "x"
+                    + model.imageSize() + " images is " + floats + " floats, more than one batch array can hold ("
+                    + (Integer.MAX_VALUE - 8) + "); lower batch_size");
+        }
+        long held = floats * Float.BYTES * (config.data().prefetchBatches() + 2L);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (held > heap / 2) {
+            return Optional.of("batch_size " + batchSize + ": the input pipeline would hold " + (held >> 20) + " MB of batches ("
+                    + (config.data().prefetchBatches() + 2) + " of " + (floats * Float.BYTES >> 20)
+                    + " MB, maws.trainer.data.prefetch-batches + 2), more than half the trainer's heap of " + (heap >> 20)
+                    + " MB; lower batch_size or prefetch-batches, or give the JVM more heap (-Xmx)");
+        }
+        return Optional.empty();
     }
 
     private static String describe(VitConfig c) {

@@ -84,6 +84,7 @@ public class TrainerGrpcService extends MutinyTrainerServiceGrpc.TrainerServiceI
     }
 
     @Override
+    @Blocking // the job's current state may come from S3: not on the event loop
     public Multi<JobEvent> watchJob(WatchJobRequest request) {
         try {
             return jobs.watch(CheckpointCatalog.checkJobId(request.getId()));

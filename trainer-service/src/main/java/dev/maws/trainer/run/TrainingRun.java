@@ -134,8 +134,9 @@ final class TrainingRun {
             if (plan == null) {
                 long records = pipeline.start().span();
                 double perStep = spec.getBatchSize();
-                plan = new Plan(Math.max(1, (long) Math.floor(spec.getEpochs() * records / perStep)),
-                        Math.round(spec.getWarmupEpochs() * records / perStep), records);
+                long total = Math.max(1, (long) Math.floor(spec.getEpochs() * records / perStep));
+                // warm-up = epochs is a valid spec: rounding must not make the warm-up longer than the run
+                plan = new Plan(total, Math.min(total, Math.round(spec.getWarmupEpochs() * records / perStep)), records);
                 LOG.infof("%s: %s on %s, %d records per epoch, %d steps of %d images", job.getId(), stage,
                         deps.runtime().devices(spec.getDevice()), records, plan.totalSteps(), spec.getBatchSize());
             }
