@@ -35,6 +35,17 @@ public final class ServiceProcess {
     /** @param jvmOptions options before {@code -jar} (heap size, {@code -Dquarkus...} properties) */
     public static Process start(Path jar, List<String> jvmOptions, Map<String, String> env, int port, Path log,
             Duration timeout) throws IOException, InterruptedException {
+        Process p = launch(jar, jvmOptions, env, port, log);
+        awaitReady(p, jar, port, log, timeout);
+        return p;
+    }
+
+    /**
+     * Starts the service without waiting: a caller that must be able to stop it whatever happens
+     * (a shutdown hook) records the process before {@link #awaitReady}.
+     */
+    public static Process launch(Path jar, List<String> jvmOptions, Map<String, String> env, int port, Path log)
+            throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>();
         command.add(java);
@@ -45,7 +56,16 @@ public final class ServiceProcess {
         pb.environment().putAll(env);
         pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        Process p = pb.start();
+        return pb.start();
+    }
+
+    /**
+     * Returns once {@code /q/health/ready} answers 200.
+     *
+     * @throws IllegalStateException when the process exits first, or is not ready within {@code timeout}
+     *     (then it is killed)
+     */
+    public static void awaitReady(Process p, Path jar, int port, Path log, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
@@ -55,7 +75,7 @@ public final class ServiceProcess {
                 HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL()
                         .openConnection();
                 if (c.getResponseCode() == 200) {
-                    return p;
+                    return;
                 }
             } catch (IOException e) {
                 // not listening yet

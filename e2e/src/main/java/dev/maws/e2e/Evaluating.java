@@ -17,6 +17,8 @@ import dev.maws.proto.v1.StartEvaluationRequest;
  */
 final class Evaluating {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** No change of an evaluation's state or progress for this long is a stall. */
+    private static final java.time.Duration STALLED = java.time.Duration.ofMinutes(30);
 
     private final LocalPlatform platform;
     private final Preset preset;
@@ -36,11 +38,21 @@ final class Evaluating {
                 .setModel(checkpoint).setDataset(FashionImport.DATASET).setSplit("test").setProbeTrainSplit("train")
                 .addFewShotK(1).addFewShotK(5).addFewShotK(10).setFewShotSeeds(preset.fewShotSeeds()).build());
         Progress.Bar bar = progress.bar("eval " + name, 1000);
+        String seen = "";
+        long since = System.nanoTime();
         while (!e.getState().equals("succeeded") && !e.getState().equals("failed")) {
             Thread.sleep(500);
             e = inference.withDeadlineAfter(1, TimeUnit.MINUTES).getEvaluation(GetEvaluationRequest.newBuilder()
                     .setId(e.getId()).build());
             bar.set(Math.round(e.getProgress() * 1000), 1000, e.getId() + " " + e.getState());
+            String now = e.getState() + "@" + e.getProgress();
+            if (!now.equals(seen)) {
+                seen = now;
+                since = System.nanoTime();
+            } else if (System.nanoTime() - since > STALLED.toNanos()) { // fail the run rather than hang it (and CI)
+                throw new IllegalStateException("evaluation " + e.getId() + " of " + checkpoint + " made no progress for "
+                        + STALLED.toMinutes() + " minutes (log: " + platform.log("inference-service") + ")");
+            }
         }
         if (e.getState().equals("failed")) {
             throw new IllegalStateException("evaluation of " + checkpoint + " failed: " + e.getError() + " (log: "

@@ -102,12 +102,23 @@ public final class LocalPlatform implements AutoCloseable {
         if (extra != null && !extra.isBlank()) {
             jvm.addAll(List.of(extra.trim().split("\\s+")));
         }
-        processes.put(service, ServiceProcess.start(jar(service), jvm, env, ports.get(service), log(service), READY_TIMEOUT));
+        Process p;
+        synchronized (this) { // recorded before the wait, so that stopping (Ctrl-C, SIGTERM) meanwhile stops it too
+            if (stopped) {
+                throw new IllegalStateException("the platform is stopping; not starting " + service);
+            }
+            p = ServiceProcess.launch(jar(service), jvm, env, ports.get(service), log(service));
+            processes.put(service, p);
+        }
+        ServiceProcess.awaitReady(p, jar(service), ports.get(service), log(service), READY_TIMEOUT);
     }
 
     /** SIGKILL, as a crash or an OOM kill would: no shutdown hook of the service runs. */
     public void kill(String service) throws InterruptedException {
-        Process p = processes.remove(service);
+        Process p;
+        synchronized (this) {
+            p = processes.remove(service);
+        }
         if (p != null) {
             p.destroyForcibly();
             p.waitFor(30, TimeUnit.SECONDS);

@@ -77,10 +77,14 @@ public final class Pipeline {
             report.put("training", Map.of("model", new ObjectMapper().readTree(
                     com.google.protobuf.util.JsonFormat.printer().print(preset.model())), "mae_epochs", preset.maeEpochs(),
                     "wsp_epochs", preset.wspEpochs(), "batch_size", preset.batchSize(), "mae_base_lr", preset.maeBaseLr(),
-                    "wsp_base_lr", preset.wspBaseLr(), "trainer_killed_and_resumed", mae.resumedAfterKill()));
+                    "wsp_base_lr", preset.wspBaseLr(), "trainer_killed_at_checkpoint_step", mae.killedAtCheckpoint(),
+                    "trainer_resumed_from_step", mae.resumedFromStep()));
+            // the devices the trainer reported for its jobs ("cpu()", "gpu(0)", ...), not an assumption
+            String devices = java.util.stream.Stream.of(mae, wsp, maeWsp).map(t -> t.job().getDevice()).distinct()
+                    .collect(java.util.stream.Collectors.joining(" "));
             report.put("machine", Map.of("cpus", Runtime.getRuntime().availableProcessors(), "os",
                     System.getProperty("os.name") + " " + System.getProperty("os.arch"), "java",
-                    System.getProperty("java.version"), "device", "cpu"));
+                    System.getProperty("java.version"), "device", devices));
             report.put("seconds", Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
             report.put("finished_at", Instant.now().toString());
             JsonNode written = Report.write(o.out(), report, reconstructions);

@@ -39,7 +39,9 @@ public final class PipelineMain {
                 }
             }
             Preset chosen = Preset.named(preset).with(trainImages, maeEpochs, wspEpochs, faults);
-            Path outDir = out != null ? out : state.resolve("reports").resolve(preset);
+            // a preset with changed sizes is another experiment: it must not overwrite the preset's own report
+            boolean changed = trainImages != null || maeEpochs != null || wspEpochs != null;
+            Path outDir = out != null ? out : state.resolve("reports").resolve(preset + (changed ? "-custom" : ""));
             Pipeline.run(new Pipeline.Options(chosen, new CaptionGenerator.Noise(p, q, seed), Path.of("").toAbsolutePath(),
                     state.toAbsolutePath(), outDir.toAbsolutePath()), Progress.console());
             System.exit(0);

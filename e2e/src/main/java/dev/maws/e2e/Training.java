@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,9 +32,19 @@ import io.grpc.stub.MetadataUtils;
  */
 final class Training {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** No change of a job's state or step for this long is a stall (a step of the presets takes seconds). */
+    static final Duration STALLED = Duration.ofMinutes(15);
 
-    /** A finished job and what the report needs of it. */
-    record Trained(Job job, double seconds, long images, List<double[]> lossCurve, boolean resumedAfterKill) {
+    /**
+     * A finished job and what the report needs of it.
+     *
+     * @param killedAtCheckpoint the step of the last checkpoint the job had when the trainer was
+     *     killed, -1 if it was not
+     * @param resumedFromStep the checkpoint step the restarted trainer resumed it from (its log says),
+     *     -1 if it was not killed
+     */
+    record Trained(Job job, double seconds, long images, List<double[]> lossCurve, long killedAtCheckpoint,
+            long resumedFromStep) {
         double imagesPerSecond() {
             return seconds > 0 ? images / seconds : 0;
         }
@@ -77,6 +89,8 @@ final class Training {
         Job job = trainer().withDeadlineAfter(2, TimeUnit.MINUTES).startJob(StartJobRequest.newBuilder().setSpec(spec).build());
         Progress.Bar bar = progress.bar(name, 1);
         boolean killed = false;
+        long killedAt = -1;
+        Stall stall = new Stall(name, job.getId());
         while (true) {
             job = getJob(job.getId());
             bar.set(job.getStep(), Math.max(1, job.getTotalSteps()), String.format("step %d/%d loss %.4f %.0f img/s",
@@ -85,6 +99,7 @@ final class Training {
                     && job.getStep() < job.getTotalSteps()) {
                 progress.say("faults: killing the trainer with SIGKILL at step " + job.getStep() + " (last checkpoint "
                         + job.getLastCheckpoint() + ")");
+                killedAt = checkpointStep(job.getLastCheckpoint());
                 platform.kill("trainer-service");
                 platform.start("trainer-service");
                 killed = true;
@@ -98,11 +113,66 @@ final class Training {
                     List<double[]> curve = lossCurve(job.getId());
                     bar.done(String.format("%s, %d steps in %.0f s, final loss %.4f", job.getLastCheckpoint(), job.getStep(),
                             seconds, job.getLoss()));
-                    return new Trained(job, seconds, job.getStep() * (long) spec.getBatchSize(), curve, killed);
+                    long resumedFrom = killed ? resumedFrom(job.getId(), killedAt) : -1;
+                    return new Trained(job, seconds, job.getStep() * (long) spec.getBatchSize(), curve, killedAt, resumedFrom);
                 }
                 case JOB_STATE_FAILED, JOB_STATE_CANCELLED -> throw new IllegalStateException(name + " job " + job.getId()
                         + " ended " + job.getState() + ": " + job.getError() + " (log: " + platform.log("trainer-service") + ")");
-                default -> Thread.sleep(500);
+                default -> {
+                    stall.check(job);
+                    Thread.sleep(500);
+                }
+            }
+        }
+    }
+
+    /**
+     * The step the restarted trainer resumed the job from, as its log says; a resume from before the
+     * checkpoint that existed at the kill (or none: the job started over) fails the run.
+     */
+    private long resumedFrom(String jobId, long killedAt) throws java.io.IOException {
+        Matcher m = Pattern.compile(Pattern.quote(jobId) + ": resumed from " + Pattern.quote(jobId) + "/step-(\\d+)")
+                .matcher(java.nio.file.Files.readString(platform.log("trainer-service")));
+        long resumed = -1;
+        while (m.find()) {
+            resumed = Long.parseLong(m.group(1));
+        }
+        if (resumed < killedAt) {
+            throw new IllegalStateException("job " + jobId + " had its checkpoint at step " + killedAt + " when the trainer "
+                    + "was killed, but " + (resumed < 0 ? "was not resumed from a checkpoint" : "was resumed from step "
+                    + resumed) + " (log: " + platform.log("trainer-service") + ")");
+        }
+        return resumed;
+    }
+
+    private static long checkpointStep(String reference) {
+        return Long.parseLong(reference.substring(reference.lastIndexOf("/step-") + "/step-".length()));
+    }
+
+    /**
+     * A job whose state and step have not changed for {@link #STALLED} fails the run instead of hanging
+     * it (and CI) forever: a job stuck in the queue, or a trainer that stopped stepping.
+     */
+    private final class Stall {
+        private final String name;
+        private final String id;
+        private String seen = "";
+        private long since = System.nanoTime();
+
+        Stall(String name, String id) {
+            this.name = name;
+            this.id = id;
+        }
+
+        void check(Job job) {
+            String now = job.getState() + "@" + job.getStep();
+            if (!now.equals(seen)) {
+                seen = now;
+                since = System.nanoTime();
+            } else if (System.nanoTime() - since > STALLED.toNanos()) {
+                throw new IllegalStateException(name + " job " + id + " has been " + job.getState() + " at step "
+                        + job.getStep() + " for " + STALLED.toMinutes() + " minutes (log: " + platform.log("trainer-service")
+                        + ")");
             }
         }
     }
