@@ -116,6 +116,14 @@ class TrainingJobsTest {
         assertTrue(counters.get("badRecords").asLong() >= 6, "the undecodable record, each epoch: " + counters);
         assertEquals(36 * 32, counters.get("images").asLong());
 
+        // MAE continued from MAE copies the decoder as well: another decoder is refused up front
+        JobSpec otherDecoder = mae(1).setInitFrom(mae.getId() + "/latest")
+                .setModel(TrainingFixture.MODEL.toBuilder().setDecoderWidth(32)).build();
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                () -> trainer.startJob(StartJobRequest.newBuilder().setSpec(otherDecoder).build()));
+        assertTrue(refused.getStatus().getDescription().contains("has a different decoder (width 16, depth 1, heads 2) than "
+                + "the job's model (width 32, depth 1, heads 2)"), refused.getStatus().getDescription());
+
         JobSpec wspSpec = JobSpec.newBuilder().setStage(Stage.STAGE_WSP).setInitFrom(mae.getId() + "/latest")
                 .setVocabularyVersion(TrainingFixture.VOCABULARY).setEpochs(4).setBatchSize(32).setBaseLr(0.01)
                 .setWeightDecay(0.05).setLabelSmoothing(0.1).setSeed(11).setCheckpointEverySteps(0).build();

@@ -42,13 +42,18 @@ final class EpochReader implements AutoCloseable {
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
         this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
-        partitions.sort(java.util.Comparator.comparingInt(TopicPartition::partition));
-        if (partitions.isEmpty()) {
-            throw new IllegalStateException("topic " + topic + " has no partitions");
+        try {
+            consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+            partitions.sort(java.util.Comparator.comparingInt(TopicPartition::partition));
+            if (partitions.isEmpty()) {
+                throw new IllegalStateException("topic " + topic + " has no partitions");
+            }
+            consumer.assign(partitions);
+        } catch (RuntimeException e) { // Kafka unreachable, no such topic: the job fails, the consumer must not linger
+            consumer.close(Duration.ofSeconds(5));
+            throw e;
         }
-        consumer.assign(partitions);
     }
 
     /** The offsets an epoch covers: [begin, end) per partition. */

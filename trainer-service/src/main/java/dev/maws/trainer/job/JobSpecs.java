@@ -145,6 +145,11 @@ public class JobSpecs {
             if (init != null && !"MAE".equals(init.manifest().stage())) {
                 p.add("init_from " + init.reference() + " is a " + init.manifest().stage()
                         + " checkpoint; an MAE job continues only from an MAE checkpoint");
+            } else if (init != null && model != null && !sameDecoder(model, init.manifest().model())) {
+                VitConfig d = init.manifest().model(); // MAE from MAE copies the decoder too
+                p.add("init_from " + init.reference() + " has a different decoder (width " + d.decoderWidth() + ", depth "
+                        + d.decoderDepth() + ", heads " + d.decoderHeads() + ") than the job's model (width "
+                        + model.decoderWidth() + ", depth " + model.decoderDepth() + ", heads " + model.decoderHeads() + ")");
             }
             double mask = spec.getMaskRatio() == 0 ? DEFAULT_MASK_RATIO : spec.getMaskRatio();
             if (!(mask > 0 && mask < 1)) {
@@ -229,6 +234,11 @@ public class JobSpecs {
                     + " MB; lower batch_size or prefetch-batches, or give the JVM more heap (-Xmx)");
         }
         return Optional.empty();
+    }
+
+    private static boolean sameDecoder(VitConfig a, VitConfig b) {
+        return a.decoderWidth() == b.decoderWidth() && a.decoderDepth() == b.decoderDepth()
+                && a.decoderHeads() == b.decoderHeads();
     }
 
     private static String describe(VitConfig c) {
