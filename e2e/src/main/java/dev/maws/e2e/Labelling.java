@@ -161,7 +161,12 @@ final class Labelling {
             for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                 if (r.topic().equals(DevStack.TOPIC_CAPTIONS_DLQ)) {
                     Header reason = r.headers().lastHeader("dead-letter-reason");
-                    dead.put(r.key(), reason == null ? "(no reason header)" : new String(reason.value(), StandardCharsets.UTF_8));
+                    String why = reason == null ? "(no reason header)" : new String(reason.value(), StandardCharsets.UTF_8);
+                    String before = dead.put(r.key(), why);
+                    if (before != null && !before.equals(why)) { // a redelivery must dead-letter it the same way
+                        throw new IllegalStateException("key " + r.key() + " was dead-lettered twice with different reasons: \""
+                                + before + "\" and \"" + why + "\"");
+                    }
                 } else {
                     labelled.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value());
                 }

@@ -107,7 +107,9 @@ public class VocabularyFreezer {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         String topic = config.vocabulary().topic();
+        // the latest synsets of every image: the memory a freeze needs grows with the topic's images
         Map<String, String[]> latest = new HashMap<>();
+        Map<String, String> synsetIds = new HashMap<>();
         Duration timeout = config.vocabulary().scanTimeout();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
@@ -131,7 +133,12 @@ public class VocabularyFreezer {
                         continue;
                     }
                     try {
-                        latest.put(r.key(), LabeledImage.parseFrom(r.value()).getSynsetsList().toArray(String[]::new));
+                        List<String> synsets = LabeledImage.parseFrom(r.value()).getSynsetsList();
+                        String[] kept = new String[synsets.size()];
+                        for (int i = 0; i < kept.length; i++) { // one String per synset id, not one per image
+                            kept[i] = synsetIds.computeIfAbsent(synsets.get(i), id -> id);
+                        }
+                        latest.put(r.key(), kept);
                     } catch (InvalidProtocolBufferException e) {
                         LOG.debugf("%s at %d/%d is not a LabeledImage; not counted", topic, r.partition(), r.offset());
                     }
