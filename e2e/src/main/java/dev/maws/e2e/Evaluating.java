@@ -38,21 +38,14 @@ final class Evaluating {
                 .setModel(checkpoint).setDataset(FashionImport.DATASET).setSplit("test").setProbeTrainSplit("train")
                 .addFewShotK(1).addFewShotK(5).addFewShotK(10).setFewShotSeeds(preset.fewShotSeeds()).build());
         Progress.Bar bar = progress.bar("eval " + name, 1000);
-        String seen = "";
-        long since = System.nanoTime();
+        Stall stall = new Stall("evaluation " + e.getId() + " of " + checkpoint + " (log: " + platform.log("inference-service")
+                + ")", STALLED);
         while (!e.getState().equals("succeeded") && !e.getState().equals("failed")) {
             Thread.sleep(500);
             e = inference.withDeadlineAfter(1, TimeUnit.MINUTES).getEvaluation(GetEvaluationRequest.newBuilder()
                     .setId(e.getId()).build());
             bar.set(Math.round(e.getProgress() * 1000), 1000, e.getId() + " " + e.getState());
-            String now = e.getState() + "@" + e.getProgress();
-            if (!now.equals(seen)) {
-                seen = now;
-                since = System.nanoTime();
-            } else if (System.nanoTime() - since > STALLED.toNanos()) { // fail the run rather than hang it (and CI)
-                throw new IllegalStateException("evaluation " + e.getId() + " of " + checkpoint + " made no progress for "
-                        + STALLED.toMinutes() + " minutes (log: " + platform.log("inference-service") + ")");
-            }
+            stall.check(e.getState() + " " + e.getProgress());
         }
         if (e.getState().equals("failed")) {
             throw new IllegalStateException("evaluation of " + checkpoint + " failed: " + e.getError() + " (log: "

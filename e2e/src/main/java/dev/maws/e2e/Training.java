@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.maws.platform.checkpoint.S3CheckpointFiles;
 import dev.maws.proto.v1.GetJobRequest;
 import dev.maws.proto.v1.Job;
 import dev.maws.proto.v1.JobSpec;
@@ -90,7 +91,7 @@ final class Training {
         Progress.Bar bar = progress.bar(name, 1);
         boolean killed = false;
         long killedAt = -1;
-        Stall stall = new Stall(name, job.getId());
+        Stall stall = new Stall(name + " job " + job.getId() + " (log: " + platform.log("trainer-service") + ")", STALLED);
         while (true) {
             job = getJob(job.getId());
             bar.set(job.getStep(), Math.max(1, job.getTotalSteps()), String.format("step %d/%d loss %.4f %.0f img/s",
@@ -119,7 +120,7 @@ final class Training {
                 case JOB_STATE_FAILED, JOB_STATE_CANCELLED -> throw new IllegalStateException(name + " job " + job.getId()
                         + " ended " + job.getState() + ": " + job.getError() + " (log: " + platform.log("trainer-service") + ")");
                 default -> {
-                    stall.check(job);
+                    stall.check(job.getState() + " at step " + job.getStep());
                     Thread.sleep(500);
                 }
             }
@@ -146,35 +147,11 @@ final class Training {
     }
 
     private static long checkpointStep(String reference) {
-        return Long.parseLong(reference.substring(reference.lastIndexOf("/step-") + "/step-".length()));
-    }
-
-    /**
-     * A job whose state and step have not changed for {@link #STALLED} fails the run instead of hanging
-     * it (and CI) forever: a job stuck in the queue, or a trainer that stopped stepping.
-     */
-    private final class Stall {
-        private final String name;
-        private final String id;
-        private String seen = "";
-        private long since = System.nanoTime();
-
-        Stall(String name, String id) {
-            this.name = name;
-            this.id = id;
+        Matcher m = S3CheckpointFiles.REFERENCE.matcher(reference);
+        if (!m.matches() || m.group(3) == null) {
+            throw new IllegalStateException("not a checkpoint reference {job}/step-{n}: " + reference);
         }
-
-        void check(Job job) {
-            String now = job.getState() + "@" + job.getStep();
-            if (!now.equals(seen)) {
-                seen = now;
-                since = System.nanoTime();
-            } else if (System.nanoTime() - since > STALLED.toNanos()) {
-                throw new IllegalStateException(name + " job " + id + " has been " + job.getState() + " at step "
-                        + job.getStep() + " for " + STALLED.toMinutes() + " minutes (log: " + platform.log("trainer-service")
-                        + ")");
-            }
-        }
+        return Long.parseLong(m.group(3));
     }
 
     /** GetJob, waiting out a trainer that is restarting. */

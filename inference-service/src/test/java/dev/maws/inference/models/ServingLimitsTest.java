@@ -193,7 +193,6 @@ class ServingLimitsTest {
                 "the service goes on");
     }
 
-
     private Image png(int i) {
         return TestModels.png(images, i);
     }

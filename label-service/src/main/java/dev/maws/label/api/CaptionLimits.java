@@ -36,10 +36,6 @@ public class CaptionLimits {
         }
     }
 
-    public int deadLetterMaxValueBytes() {
-        return config.deadLetterMaxValueBytes();
-    }
-
     /** Class names to resolve: the same count limit as captions, each at most 200 characters. */
     public void checkTerms(List<String> terms) {
         if (terms == null || terms.isEmpty()) {

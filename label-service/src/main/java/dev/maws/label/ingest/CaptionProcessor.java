@@ -22,6 +22,7 @@ import org.jboss.logging.Logger;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
+import dev.maws.label.LabelConfig;
 import dev.maws.label.Labeler;
 import dev.maws.label.api.CaptionLimits;
 import dev.maws.platform.objectstore.ObjectStore;
@@ -69,6 +70,7 @@ public class CaptionProcessor {
 
     private final Labeler labeler;
     private final CaptionLimits limits;
+    private final int deadLetterMaxValueBytes;
     private final ObjectStore store;
     private final KafkaClientService clients;
     private final String outputTopic;
@@ -86,7 +88,7 @@ public class CaptionProcessor {
      * The two emitters are not sent through: injecting them is what makes the connector create the
      * outgoing channels, and with them the configured producers this class sends with.
      */
-    CaptionProcessor(Labeler labeler, CaptionLimits limits, MeterRegistry metrics, ObjectStore store,
+    CaptionProcessor(Labeler labeler, CaptionLimits limits, LabelConfig config, MeterRegistry metrics, ObjectStore store,
             KafkaClientService clients, @Channel(OUTPUT) Emitter<byte[]> outputChannel,
             @Channel(DEAD_LETTERS) Emitter<byte[]> deadLetterChannel,
             @ConfigProperty(name = "mp.messaging.outgoing." + OUTPUT + ".topic", defaultValue = OUTPUT) String outputTopic,
@@ -94,6 +96,7 @@ public class CaptionProcessor {
             String deadLetterTopic) {
         this.labeler = labeler;
         this.limits = limits;
+        this.deadLetterMaxValueBytes = config.deadLetterMaxValueBytes();
         this.store = store;
         this.clients = clients;
         this.outputTopic = outputTopic;
@@ -149,7 +152,7 @@ public class CaptionProcessor {
         rejectedCount.increment();
         deadLetters.record(reason);
         byte[] value = record.getPayload() == null ? new byte[0] : record.getPayload();
-        int keep = limits.deadLetterMaxValueBytes();
+        int keep = deadLetterMaxValueBytes;
         ProducerRecord<String, byte[]> dead = new ProducerRecord<>(deadLetterTopic, null, record.getKey(),
                 value.length > keep ? Arrays.copyOf(value, keep) : value, record.getHeaders());
         if (value.length > keep) {

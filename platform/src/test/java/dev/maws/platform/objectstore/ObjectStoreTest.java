@@ -118,9 +118,14 @@ class ObjectStoreTest {
 
     /** A client of the devstack's S3 whose list retries pause through {@code pause}. */
     private ObjectStore pausingWith(ObjectStore.RetryPause pause) {
+        return client(stack.serviceConfig().get("maws.s3.bucket"), pause);
+    }
+
+    /** A client of the devstack's S3 for {@code bucket}. */
+    private ObjectStore client(String bucket, ObjectStore.RetryPause pause) {
         var c = stack.serviceConfig();
         return new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"), c.get("maws.s3.access-key"),
-                c.get("maws.s3.secret-key"), c.get("maws.s3.bucket"), pause);
+                c.get("maws.s3.secret-key"), bucket, pause);
     }
 
     @Test
@@ -148,9 +153,7 @@ class ObjectStoreTest {
     @Test
     void aFailedUploadIsTheWritersError() throws Exception {
         // a real S3 refusal: the bucket does not exist
-        var c = stack.serviceConfig();
-        try (ObjectStore nowhere = new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"),
-                c.get("maws.s3.access-key"), c.get("maws.s3.secret-key"), "no-such-bucket")) {
+        try (ObjectStore nowhere = client("no-such-bucket", Thread::sleep)) {
             S3CheckpointFiles files = new S3CheckpointFiles(nowhere, "stream-job", 8);
             java.io.IOException e = assertThrows(java.io.IOException.class, () -> {
                 try (java.io.OutputStream out = files.create("model.params")) {
