@@ -54,9 +54,9 @@ public final class Checkpoint {
             entries.put(OPTIMIZER, write(files, OPTIMIZER, optimizer::save));
         }
         CheckpointManifest complete = manifest.withFiles(entries, Instant.now().toString());
-        try (OutputStream out = files.create(MANIFEST)) {
-            JSON.writeValue(out, complete);
-        }
+        // serialised first: Jackson closes its target even when it fails, which would publish half a manifest
+        byte[] json = JSON.writeValueAsBytes(complete);
+        write(files, MANIFEST, out -> out.write(json));
         return complete;
     }
 
@@ -156,7 +156,8 @@ public final class Checkpoint {
     private static CheckpointManifest.FileEntry write(CheckpointFiles files, String name, Writer writer) throws IOException {
         MessageDigest digest = sha256();
         long[] bytes = {0};
-        try (OutputStream raw = files.create(name)) {
+        CheckpointFiles.Output raw = files.create(name);
+        try {
             // counts in a long: DataOutputStream.size() stops at 2 GiB, a vit-h checkpoint is larger
             OutputStream counting = new java.io.FilterOutputStream(new DigestOutputStream(raw, digest)) {
                 @Override
@@ -174,7 +175,11 @@ public final class Checkpoint {
             DataOutputStream out = new DataOutputStream(counting);
             writer.write(out);
             out.flush();
+        } catch (IOException | RuntimeException | Error e) {
+            raw.abort(); // a file that failed part-way never appears
+            throw e;
         }
+        raw.close();
         return new CheckpointManifest.FileEntry(HexFormat.of().formatHex(digest.digest()), bytes[0]);
     }
 

@@ -10,10 +10,19 @@ import java.nio.file.StandardCopyOption;
 /**
  * Where the files of one checkpoint go and come from: a local directory here; S3 in the services
  * (they implement this over their object store). A file written here is visible only once its
- * stream is closed.
+ * stream is closed, and never when it is aborted.
  */
 public interface CheckpointFiles {
-    OutputStream create(String name) throws IOException;
+    /** A file being written: {@link #close()} publishes it whole, {@link #abort()} drops it. */
+    abstract class Output extends OutputStream {
+        /**
+         * The file will not appear (a writer that failed part-way calls this instead of close: a
+         * truncated file must not be published). Idempotent; a later close does nothing.
+         */
+        public abstract void abort();
+    }
+
+    Output create(String name) throws IOException;
 
     InputStream open(String name) throws IOException;
 
@@ -23,16 +32,21 @@ public interface CheckpointFiles {
     static CheckpointFiles directory(Path dir) {
         return new CheckpointFiles() {
             @Override
-            public OutputStream create(String name) throws IOException {
+            public Output create(String name) throws IOException {
                 Files.createDirectories(dir);
                 Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
-                OutputStream out = Files.newOutputStream(tmp);
-                return new java.io.FilterOutputStream(new java.io.BufferedOutputStream(out, 1 << 16)) {
+                OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
+                return new Output() {
                     private boolean closed;
 
                     @Override
+                    public void write(int b) throws IOException {
+                        out.write(b);
+                    }
+
+                    @Override
                     public void write(byte[] b, int off, int len) throws IOException {
-                        this.out.write(b, off, len);
+                        out.write(b, off, len);
                     }
 
                     @Override
@@ -41,8 +55,26 @@ public interface CheckpointFiles {
                             return; // writers such as Jackson close what they were given
                         }
                         closed = true;
-                        super.close();
+                        out.close();
                         Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    }
+
+                    @Override
+                    public void abort() {
+                        if (closed) {
+                            return;
+                        }
+                        closed = true;
+                        try {
+                            out.close();
+                        } catch (IOException ignored) {
+                            // the file is dropped either way
+                        }
+                        try {
+                            Files.deleteIfExists(tmp);
+                        } catch (IOException ignored) {
+                            // a leftover ".{name}...tmp" is never read as a checkpoint file
+                        }
                     }
                 };
             }

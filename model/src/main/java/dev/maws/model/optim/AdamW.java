@@ -84,6 +84,10 @@ public final class AdamW {
                 sq += g.square().sum().toType(DataType.FLOAT64, false).getDouble();
             }
             norm = Math.sqrt(sq);
+            if (!Double.isFinite(norm)) { // clipping cannot help: NaN * c stays NaN, inf * 0 is NaN
+                zeroGradients();
+                throw new ArithmeticException("gradient norm is " + norm + " (the loss was finite): the step was not applied");
+            }
             double clip = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1.0;
             step++;
             double bc1 = 1 - Math.pow(beta1, step);

@@ -76,6 +76,10 @@ public final class DataParallel<M> implements AutoCloseable {
      */
     public TrainingStep.Result step(BatchLoss<M> loss, int batchSize, AdamW optimizer, double lr) {
         int k = replicas.size();
+        if (batchSize < k) { // a replica without samples gets no gradient, and replica 0's would be lost
+            throw new IllegalArgumentException("a batch of " + batchSize + " samples cannot be split over " + k
+                    + " devices; use a batch of at least " + k);
+        }
         int[] from = new int[k];
         int[] to = new int[k];
         double[] weights = new double[k];

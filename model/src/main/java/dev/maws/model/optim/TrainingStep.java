@@ -1,5 +1,6 @@
 package dev.maws.model.optim;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -47,18 +48,26 @@ public final class TrainingStep {
      */
     static synchronized Result run(List<Parameters> replicas, ShardLoss loss, double[] weights, AdamW optimizer, double lr) {
         float value = 0;
+        List<NDManager> steps = new ArrayList<>(replicas.size());
         try (NDScope scope = new NDScope(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            List<NDArray> losses = new ArrayList<>(replicas.size());
             for (int r = 0; r < replicas.size(); r++) {
                 if (weights[r] == 0) {
                     continue;
                 }
-                try (NDManager step = replicas.get(r).manager().newSubManager()) {
-                    NDArray l = loss.apply(step, r);
-                    NDArray weighted = weights[r] == 1.0 ? l : l.mul(HostArrays.scalar(step, (float) weights[r]));
-                    collector.backward(weighted);
-                    value += weighted.getFloat();
-                }
+                NDManager step = replicas.get(r).manager().newSubManager();
+                steps.add(step);
+                NDArray l = loss.apply(step, r);
+                NDArray weighted = weights[r] == 1.0 ? l : l.mul(HostArrays.scalar(step, (float) weights[r]));
+                collector.backward(weighted);
+                losses.add(weighted);
             }
+            // read once every replica's work is queued: a read waits for its device, which would run the GPUs in turn
+            for (NDArray weighted : losses) {
+                value += weighted.getFloat();
+            }
+        } finally {
+            steps.forEach(NDManager::close);
         }
         if (replicas.size() > 1) {
             reduceGradients(replicas);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -68,6 +69,64 @@ class CheckpointTest {
                     adamW, 1e-3).loss();
             assertEquals(expectedNextLoss, nextLoss);
             assertArrayEquals(expectedNextWeights, p.get("decoder.pred.weight").array().toFloatArray());
+        }
+    }
+
+    @Test
+    void aWriteThatFailsPartWayPublishesNothing() throws Exception {
+        Path cp = dir.resolve("step-4");
+        CheckpointFiles local = CheckpointFiles.directory(cp);
+        // a store that takes 1,000 bytes of a file and then fails, as a full disk or a broken connection would
+        CheckpointFiles failing = new CheckpointFiles() {
+            @Override
+            public Output create(String name) throws java.io.IOException {
+                Output target = local.create(name);
+                return new Output() {
+                    private long written;
+
+                    @Override
+                    public void write(int b) throws java.io.IOException {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws java.io.IOException {
+                        if (written + len > 1000) {
+                            throw new java.io.IOException("no space left");
+                        }
+                        written += len;
+                        target.write(b, off, len);
+                    }
+
+                    @Override
+                    public void close() throws java.io.IOException {
+                        target.close();
+                    }
+
+                    @Override
+                    public void abort() {
+                        target.abort();
+                    }
+                };
+            }
+
+            @Override
+            public java.io.InputStream open(String name) throws java.io.IOException {
+                return local.open(name);
+            }
+
+            @Override
+            public boolean exists(String name) throws java.io.IOException {
+                return local.exists(name);
+            }
+        };
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
+            new MaskedAutoencoder(p, config, true);
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> Checkpoint.save(failing, p, null, manifest(4)));
+            assertEquals("no space left", e.getMessage());
+        }
+        try (java.util.stream.Stream<Path> left = java.nio.file.Files.list(cp)) {
+            assertEquals(List.of(), left.toList(), "no file, whole or partial, and no temporary one");
         }
     }
 

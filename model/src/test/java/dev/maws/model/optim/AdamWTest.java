@@ -54,6 +54,29 @@ class AdamWTest {
     }
 
     @Test
+    void aNonFiniteGradientIsNotAppliedAlthoughTheLossIsFinite() {
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
+            MaskedAutoencoder mae = new MaskedAutoencoder(p, config, true);
+            AdamW adamW = AdamW.mae(p, 0.05, 1.0); // clipping on: it must not turn NaN into a step
+            float[] px = TinyConfigs.images(2, 1);
+            float[] before = p.get("encoder.blocks.0.attn.qkv.weight").array().toFloatArray();
+            // + sqrt(0 * cls): adds 0 to the loss and NaN (inf * 0) to the cls token's gradient
+            ArithmeticException e = assertThrows(ArithmeticException.class, () -> TrainingStep.run(p,
+                    s -> mae.forward(Images.batch(s, px, 2, config), 0.75, new Random(1)).loss()
+                            .add(p.get("encoder.cls_token").array().mul(0).sqrt().sum()), adamW, 1e-2));
+            assertTrue(e.getMessage().startsWith("gradient norm is NaN"), e.getMessage());
+            assertArrayEquals(before, p.get("encoder.blocks.0.attn.qkv.weight").array().toFloatArray(), "nothing applied");
+            // the bad gradients were dropped: the next step is a normal first step
+            TrainingStep.Result next = TrainingStep.run(p,
+                    s -> mae.forward(Images.batch(s, px, 2, config), 0.75, new Random(1)).loss(), adamW, 1e-2);
+            assertTrue(Double.isFinite(next.gradNorm()) && next.gradNorm() > 0, "norm " + next.gradNorm());
+            for (float w : p.get("encoder.cls_token").array().toFloatArray()) {
+                assertTrue(Float.isFinite(w));
+            }
+        }
+    }
+
+    @Test
     void stateSavesAndLoadsExactly() throws IOException {
         try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
             MaskedAutoencoder mae = new MaskedAutoencoder(p, config, true);

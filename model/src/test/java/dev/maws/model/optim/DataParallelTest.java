@@ -2,6 +2,7 @@ package dev.maws.model.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
 import java.util.List;
@@ -58,6 +59,18 @@ class DataParallelTest {
             // every replica holds the updated values
             assertArrayEquals(dp.parameters(0).get("head.weight").array().toFloatArray(),
                     dp.parameters(1).get("head.weight").array().toFloatArray());
+        }
+    }
+
+    @Test
+    void aBatchSmallerThanTheReplicasIsRefusedInsteadOfLearningNothing() {
+        try (DataParallel<WspClassifier> dp = new DataParallel<>(List.of(Device.cpu(), Device.cpu()), 5,
+                params -> new WspClassifier(params, config, 5))) {
+            AdamW adamW = AdamW.mae(dp.parameters(0), 0.05, 1.0);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dp.step((wsp, s, from, to) -> wsp
+                    .forwardLoss(wsp.forward(Images.batch(s, shard(px, from, to), to - from, config)),
+                            wsp.targets(s, Arrays.copyOfRange(labels, from, to), 0.1f)), 1, adamW, 1e-3));
+            assertEquals("a batch of 1 samples cannot be split over 2 devices; use a batch of at least 2", e.getMessage());
         }
     }
 

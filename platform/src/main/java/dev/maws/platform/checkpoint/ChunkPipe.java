@@ -16,13 +16,26 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChunkPipe {
     private static final byte[] END = new byte[0];
+    /** Wakes a reader waiting for a chunk when the writer aborts. */
+    private static final byte[] ABORTED = new byte[0];
 
     private final BlockingQueue<byte[]> chunks;
     private volatile boolean readerClosed;
+    private volatile String abortReason;
 
     /** @param capacity chunks in flight; the writer waits when they are all taken */
     ChunkPipe(int capacity) {
         this.chunks = new ArrayBlockingQueue<>(capacity);
+    }
+
+    /**
+     * The writer gives up: the reader's next read fails with {@code reason} instead of seeing an end
+     * of stream, so what it feeds (an upload) fails rather than completing with a prefix.
+     */
+    void abort(String reason) {
+        abortReason = reason;
+        chunks.clear();
+        chunks.offer(ABORTED);
     }
 
     /** Each write is one chunk (put a buffer in front); close marks the end of the stream. */
@@ -59,6 +72,9 @@ final class ChunkPipe {
                         if (readerClosed) {
                             throw new IOException("the reader of this stream has stopped");
                         }
+                        if (abortReason != null) {
+                            throw new IOException("aborted: " + abortReason);
+                        }
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -87,8 +103,16 @@ final class ChunkPipe {
                     return 0;
                 }
                 while (!ended && (current == null || position == current.length)) {
+                    // a timed wait: a reader whose writer went away, or that was closed from another thread
+                    // (the upload reads on threads of the S3 client's own), fails instead of waiting for ever
+                    if (abortReason != null) {
+                        throw new IOException("the writer aborted: " + abortReason);
+                    }
+                    if (readerClosed) {
+                        throw new IOException("read after close");
+                    }
                     try {
-                        current = chunks.take();
+                        current = chunks.poll(100, TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new InterruptedIOException("interrupted while reading");

@@ -2,7 +2,6 @@ package dev.maws.platform.checkpoint;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -28,6 +27,8 @@ public final class S3CheckpointFiles implements CheckpointFiles {
     static final long PART_BYTES = 16L << 20;
     /** Chunks of 64 KiB (the buffer in front of the pipe) in flight between the writer and the upload. */
     private static final int PIPE_CHUNKS = 16;
+    /** How long an abort waits for the S3 client to give the upload up. */
+    private static final long ABORT_WAIT_MILLIS = 30_000;
 
     private final ObjectStore store;
     private final String prefix;
@@ -39,7 +40,7 @@ public final class S3CheckpointFiles implements CheckpointFiles {
     }
 
     @Override
-    public OutputStream create(String name) throws IOException {
+    public Output create(String name) throws IOException {
         String key = prefix + name;
         ChunkPipe pipe = new ChunkPipe(PIPE_CHUNKS);
         InputStream in = pipe.reader();
@@ -53,7 +54,9 @@ public final class S3CheckpointFiles implements CheckpointFiles {
         }, "maws-checkpoint-upload");
         upload.setDaemon(true);
         upload.start();
-        return new FilterOutputStream(new BufferedOutputStream(pipe.writer(), 1 << 16)) {
+        OutputStream buffered = new BufferedOutputStream(pipe.writer(), 1 << 16);
+        return new Output() {
+            private final OutputStream out = buffered;
             private boolean closed;
 
             @Override
@@ -81,7 +84,7 @@ public final class S3CheckpointFiles implements CheckpointFiles {
                 }
                 closed = true;
                 try {
-                    super.close(); // the end of the stream: the upload completes
+                    out.close(); // the end of the stream: the upload completes
                 } catch (IOException e) {
                     throw uploadFailure(e);
                 }
@@ -91,13 +94,27 @@ public final class S3CheckpointFiles implements CheckpointFiles {
                 }
             }
 
+            @Override
+            public void abort() {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                pipe.abort("the writer of s3 key " + key + " failed"); // the upload fails (a multipart one is aborted)
+                try {
+                    upload.join(ABORT_WAIT_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
             /** Waits for the upload to end; its failure (or else {@code e}) as the writer's exception. */
             private IOException uploadFailure(IOException e) throws IOException {
                 try {
                     upload.join();
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
-                    upload.interrupt();
+                    pipe.abort("interrupted"); // the S3 client's reader fails and the upload is given up
                     throw new InterruptedIOException("interrupted while uploading s3 key " + key);
                 }
                 Throwable t = failure.get();

@@ -140,9 +140,21 @@ public final class ObjectStore implements AutoCloseable {
 
     /** The object's bytes, or empty when there is no such object. */
     public Optional<byte[]> find(String key) {
+        return findUpTo(key, Integer.MAX_VALUE - 8);
+    }
+
+    /**
+     * The object's first {@code limit} bytes (all of them when it is smaller), or empty when there is
+     * no such object: a caller that bounds what it accepts asks for one byte more than its bound and
+     * refuses a longer answer without reading the rest of a large object into memory.
+     */
+    public Optional<byte[]> findUpTo(String key, int limit) {
         checkKey(key);
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be >= 0, got " + limit);
+        }
         try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
-            return Optional.of(in.readAllBytes());
+            return Optional.of(in.readNBytes(limit));
         } catch (ErrorResponseException e) {
             if (isNotFound(e)) {
                 return Optional.empty();

@@ -60,6 +60,17 @@ class ObjectStoreTest {
     }
 
     @Test
+    void aBoundedReadStopsAtItsLimit() {
+        byte[] data = new byte[100_000];
+        new java.util.Random(7).nextBytes(data);
+        store.put("images/bounded/big.bin", data, "application/octet-stream");
+        assertArrayEquals(java.util.Arrays.copyOf(data, 1001), store.findUpTo("images/bounded/big.bin", 1001).orElseThrow());
+        assertArrayEquals(data, store.findUpTo("images/bounded/big.bin", 100_001).orElseThrow(), "smaller than the limit: whole");
+        assertEquals(Optional.empty(), store.findUpTo("images/bounded/none.bin", 10));
+        assertThrows(IllegalArgumentException.class, () -> store.findUpTo("images/bounded/big.bin", -1));
+    }
+
+    @Test
     void refusesKeysThatCouldEscapeAPrefix() {
         for (String bad : new String[] {"", "/etc/passwd", "checkpoints/../jobs/x.json", "a//b", "./a", "a b", "a\\b"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.find(bad), bad);
@@ -148,6 +159,28 @@ class ObjectStoreTest {
             out.write("{}".getBytes(StandardCharsets.UTF_8));
         }
         assertArrayEquals("{}".getBytes(StandardCharsets.UTF_8), store.get("checkpoints/stream-job/step-7/manifest.json"));
+    }
+
+    @Test
+    void anAbortedCheckpointFileNeverAppearsAndItsUploadEnds() throws Exception {
+        S3CheckpointFiles files = new S3CheckpointFiles(store, "abort-job", 9);
+        byte[] chunk = new byte[1 << 20];
+        // 20 MiB: one part uploaded, a multipart upload under way, then the writer fails
+        dev.maws.model.checkpoint.CheckpointFiles.Output big = files.create("optimizer.bin");
+        for (int i = 0; i < 20; i++) {
+            big.write(chunk);
+        }
+        big.abort();
+        big.close(); // nothing after an abort
+        assertFalse(files.exists("optimizer.bin"));
+        // a few bytes, nothing sent yet: half a manifest must not become one
+        dev.maws.model.checkpoint.CheckpointFiles.Output small = files.create("manifest.json");
+        small.write("{\"step\": ".getBytes(StandardCharsets.UTF_8));
+        small.abort();
+        assertFalse(files.exists("manifest.json"));
+        // abort waits for the S3 client to give the upload up: no thread is left waiting for bytes
+        assertTrue(Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.isAlive() && t.getName().equals("maws-checkpoint-upload")), "upload threads ended");
     }
 
     @Test

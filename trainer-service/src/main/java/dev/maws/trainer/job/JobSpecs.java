@@ -201,8 +201,12 @@ public class JobSpecs {
 
         String device = spec.getDevice().isEmpty() ? config.defaultDevice() : spec.getDevice();
         try {
-            engine.runtime().devices(device);
+            int devices = engine.runtime().devices(device).size();
             b.setDevice(device);
+            if (b.getBatchSize() > 0 && b.getBatchSize() < devices) { // a replica without samples would learn nothing
+                p.add("batch_size " + b.getBatchSize() + " is smaller than the " + devices + " devices of \"" + device
+                        + "\"; each device needs at least one image a step");
+            }
         } catch (IllegalArgumentException e) {
             p.add(e.getMessage());
         }

@@ -166,7 +166,8 @@ final class TrainingRun {
                     result = dp.step((m, s, from, to) -> loss.apply(m, batch, current, s, from, to), batch.size(), optimizer, lr);
                 } catch (ArithmeticException e) {
                     throw new IllegalStateException("step " + (step + 1) + ": " + e.getMessage()
-                            + " (lower base_lr or set maws.trainer.max-grad-norm)", e);
+                            + (e.getMessage().startsWith("loss") ? " (lower base_lr or set maws.trainer.max-grad-norm)"
+                                    : " (lower base_lr)"), e);
                 }
                 step++;
                 position = batch.position();
