@@ -200,7 +200,7 @@ class EvaluationTest {
     }
 
     @Test
-    void badRequestsSayWhatToFix() {
+    void badRequestsSayWhatToFix() throws Exception {
         StartEvaluationRequest ok = StartEvaluationRequest.newBuilder().setModel(wsp + "/step-1").setDataset(DATASET).build();
         assertStatus(Status.Code.INVALID_ARGUMENT, "dataset must be", () -> grpc.startEvaluation(ok.toBuilder()
                 .setDataset("../vocab").build()));
@@ -210,6 +210,16 @@ class EvaluationTest {
                 .setFewShotSeeds(21).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "must differ", () -> grpc.startEvaluation(ok.toBuilder()
                 .setProbeTrainSplit("test").build()));
+        // a split of other name made of training images: probes would be scored on what they were trained on
+        List<Dataset.Example> carved = datasets.find(DATASET, "train", 1 << 20).orElseThrow().examples().subList(0, 5);
+        datasets.put(new Dataset(DATASET, "carved", FashionMnist.CLASS_NAMES, carved));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "splits carved and train of " + DATASET + " share images ("
+                + carved.get(0).key(), () -> grpc.startEvaluation(ok.toBuilder().setSplit("carved").build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "share images", () -> grpc.startEvaluation(ok.toBuilder()
+                .setSplit("carved").setFewShot(true).build()));
+        // zero-shot trains nothing: any split will do, the training split included
+        Evaluation onTrain = await(grpc.startEvaluation(ok.toBuilder().setSplit("train").setZeroShot(true).build()));
+        assertEquals("succeeded", onTrain.getState(), onTrain.getError());
         assertStatus(Status.Code.INVALID_ARGUMENT, "needs a WSP checkpoint", () -> grpc.startEvaluation(ok.toBuilder()
                 .setModel(mae + "/step-1").setZeroShot(true).build()));
         assertStatus(Status.Code.NOT_FOUND, "no dataset", () -> grpc.startEvaluation(ok.toBuilder()

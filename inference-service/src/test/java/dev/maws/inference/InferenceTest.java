@@ -113,6 +113,11 @@ class InferenceTest {
         EmbedResponse cls = grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(3))
                 .setPooling(Pooling.POOLING_CLS).build());
         assertNotEquals(1.0, norm(values(cls, 0)), 1e-3, "not normalised unless asked");
+
+        EmbedResponse padded = grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-001").addImages(png(3))
+                .setNormalize(true).build());
+        assertEquals(job + "/step-1", padded.getModel(), "step-001 is step-1: one model, under its canonical name");
+        assertArrayEquals(a, values(padded, 0), 1e-6f);
     }
 
     @Test
@@ -285,6 +290,20 @@ class InferenceTest {
                 .newBuilder().setModel(job + "/step-1").addImages(png(0)).addClasses("Dress").build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "none of the classes", () -> grpc.zeroShot(dev.maws.proto.v1.ZeroShotRequest
                 .newBuilder().setModel(job + "/step-1").addImages(png(0)).addClasses("Dog").addClasses("n01234567").build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "classes[1] must be a class name or synset id of 1-200 characters",
+                () -> grpc.zeroShot(dev.maws.proto.v1.ZeroShotRequest.newBuilder().setModel(job + "/step-1").addImages(png(0))
+                        .addClasses("Dress").addClasses(" ").build()));
+        // more names than label-service takes in one ResolveTerms call (256): resolved in parts, in order
+        dev.maws.proto.v1.ZeroShotRequest.Builder many = dev.maws.proto.v1.ZeroShotRequest.newBuilder().setModel(job + "/step-1")
+                .addImages(png(0));
+        for (int i = 0; i < 300; i++) {
+            many.addClasses(i == 257 ? "Trouser" : "no such thing " + i);
+        }
+        dev.maws.proto.v1.ZeroShotResponse manyAnswer = grpc.zeroShot(many.build());
+        assertEquals(300, manyAnswer.getResolutionsCount());
+        assertEquals("Trouser", manyAnswer.getResolutions(257).getClassName());
+        assertEquals(List.of("n04489008"), manyAnswer.getResolutions(257).getSynsetsList());
+        assertEquals(1f, manyAnswer.getResults(0).getProbabilities(257), 1e-6f, "the one resolved class holds the mass");
         String rest = RestAssured.given().contentType("application/json").body("{\"model\":\"" + job + "/step-1\",\"images\":"
                 + "[{\"data\":\"" + Base64.getEncoder().encodeToString(images.png(0)) + "\"}],\"classes\":[\"Trouser\",\"Bag\"]}")
                 .post("/v1/zero-shot").then().statusCode(200).extract().asString();
@@ -298,6 +317,11 @@ class InferenceTest {
         assertStatus(Status.Code.INVALID_ARGUMENT, "at most maws.inference.max-image-bytes=10485760",
                 () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1")
                         .addImages(Image.newBuilder().setData(ByteString.copyFrom(big))).build()));
+        // the same by reference: refused after reading one byte past the limit
+        store.put("images/inference-test/big.png", big, "image/png");
+        assertStatus(Status.Code.INVALID_ARGUMENT, "images[0]: images/inference-test/big.png is over 10485760 bytes; at most "
+                + "maws.inference.max-image-bytes=10485760", () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1")
+                        .addImages(Image.newBuilder().setUri("images/inference-test/big.png")).build()));
         // a small file that declares more pixels than maws.inference.max-image-pixels (40 M): refused from its header
         java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
         javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(7000, 6000, java.awt.image.BufferedImage.TYPE_BYTE_BINARY),

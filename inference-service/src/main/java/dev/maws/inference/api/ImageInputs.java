@@ -75,10 +75,12 @@ public class ImageInputs {
             case URI -> {
                 String uri = image.getUri();
                 String key = store.keyOf(uri);
-                byte[] bytes = store.find(key).orElseThrow(() -> new IllegalArgumentException("no object " + uri));
+                // at most one byte past the limit is read: a uri may name any object, a checkpoint's too
+                byte[] bytes = store.findUpTo(key, (int) Math.min(Integer.MAX_VALUE - 8L, config.maxImageBytes() + 1L))
+                        .orElseThrow(() -> new IllegalArgumentException("no object " + uri));
                 if (bytes.length > config.maxImageBytes()) {
-                    throw new IllegalArgumentException(uri + " is " + bytes.length + " bytes; at most "
-                            + "maws.inference.max-image-bytes=" + config.maxImageBytes());
+                    throw new IllegalArgumentException(uri + " is over " + config.maxImageBytes()
+                            + " bytes; at most maws.inference.max-image-bytes=" + config.maxImageBytes());
                 }
                 return bytes;
             }

@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.function.DoubleConsumer;
+import java.util.function.UnaryOperator;
 
 import ai.djl.Device;
 import dev.maws.inference.InferenceConfig;
@@ -73,6 +74,9 @@ final class EvaluationRun {
         this.imagesTotal = (long) evalPasses * plan.eval().examples().size() + trainIdx.length;
         this.fitsTotal = (plan.linearProbe() ? 1 : 0) + plan.fewShotK().size() * plan.seeds();
     }
+
+    /** How long an evaluation chunk waits for room in a full inference queue. */
+    static final java.time.Duration QUEUE_PATIENCE = java.time.Duration.ofMinutes(10);
 
     EvaluationReport run() throws Exception {
         long t0 = System.nanoTime();
@@ -138,21 +142,30 @@ final class EvaluationRun {
                     + "vocabulary " + vocabulary.version() + ": " + resolved);
         }
         Map<String, Integer> index = vocabulary.indexBySynset();
-        float[][] probabilities = rows(eval, all, ModelRegistry.Output.PROBABILITIES);
-        float[][] perClass = Arrays.stream(probabilities)
-                .map(p -> ClassResolver.classProbabilities(p, resolutions, index)).toArray(float[][]::new);
+        // reduced to the classes chunk by chunk: examples x vocabulary floats would not fit at 100,000 examples
+        float[][] perClass = rows(eval, all, ModelRegistry.Output.PROBABILITIES,
+                p -> ClassResolver.classProbabilities(p, resolutions, index));
         return new EvaluationReport.ZeroShot(Scores.of(perClass, labels, eval.classes().size()), resolved);
     }
 
     /** The model's output rows for the given examples of a split, in their order. */
     private float[][] rows(Dataset split, int[] indices, ModelRegistry.Output output) throws Exception {
+        return rows(split, indices, output, UnaryOperator.identity());
+    }
+
+    /** As {@link #rows(Dataset, int[], ModelRegistry.Output)}, each row reduced by {@code reduce} as it arrives. */
+    private float[][] rows(Dataset split, int[] indices, ModelRegistry.Output output, UnaryOperator<float[]> reduce)
+            throws Exception {
         List<Future<float[][]>> parts = new ArrayList<>();
         for (int from = 0; from < indices.length; from += chunk) {
             int[] part = Arrays.copyOfRange(indices, from, Math.min(indices.length, from + chunk));
             parts.add(fetchers.submit(() -> {
                 List<Image> images = Arrays.stream(part)
                         .mapToObj(i -> Image.newBuilder().setUri(split.examples().get(i).key()).build()).toList();
-                float[][] out = inference.forward(plan.model(), images, null, null, output).rows();
+                float[][] out = forwardWaitingForRoom(images, output);
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = reduce.apply(out[i]);
+                }
                 imagesDone(part.length);
                 return out;
             }));
@@ -174,6 +187,29 @@ final class EvaluationRun {
             parts.forEach(f -> f.cancel(true));
         }
         return out;
+    }
+
+    /**
+     * One chunk's forward pass; while live requests fill the inference queue the chunk waits for room
+     * (an evaluation of hours must not fail on one busy moment), up to {@link #QUEUE_PATIENCE}.
+     */
+    private float[][] forwardWaitingForRoom(List<Image> images, ModelRegistry.Output output) throws Exception {
+        long giveUp = System.nanoTime() + QUEUE_PATIENCE.toNanos();
+        long pauseMillis = 20;
+        while (true) {
+            try {
+                return inference.forward(plan.model(), images, null, null, output).rows();
+            } catch (ModelRegistry.StoppingException e) {
+                throw e;
+            } catch (ModelRegistry.OverloadedException e) {
+                if (System.nanoTime() > giveUp) {
+                    throw new ModelRegistry.OverloadedException(e.getMessage() + " for " + QUEUE_PATIENCE.toMinutes()
+                            + " minutes while this evaluation waited");
+                }
+                Thread.sleep(pauseMillis);
+                pauseMillis = Math.min(1000, pauseMillis * 2);
+            }
+        }
     }
 
     /** Training examples the probes need: all of them for the linear probe, else the few-shot picks. */

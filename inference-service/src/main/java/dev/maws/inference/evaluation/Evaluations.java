@@ -102,7 +102,8 @@ public class Evaluations {
         checkName(problems, "dataset", request.getDataset());
         checkName(problems, "split", split);
         checkName(problems, "probe_train_split", trainSplit);
-        if (split.equals(trainSplit)) {
+        boolean probesAsked = request.getLinearProbe() || request.getFewShot() || !request.getZeroShot();
+        if (probesAsked && split.equals(trainSplit)) {
             problems.add("probe_train_split must differ from split (\"" + split + "\"): probes are scored on examples "
                     + "they were not trained on");
         }
@@ -141,6 +142,16 @@ public class Evaluations {
             if (!train.classes().equals(eval.classes())) {
                 throw new IllegalArgumentException("splits " + split + " and " + trainSplit + " of " + request.getDataset()
                         + " have different classes: " + eval.classes() + " vs " + train.classes());
+            }
+            // different names are not enough: a split carved from another would score probes on their own examples
+            java.util.Set<String> evalKeys = new java.util.HashSet<>();
+            eval.examples().forEach(e -> evalKeys.add(e.key()));
+            List<String> shared = train.examples().stream().map(Dataset.Example::key).filter(evalKeys::contains).limit(3)
+                    .toList();
+            if (!shared.isEmpty()) {
+                throw new IllegalArgumentException("splits " + split + " and " + trainSplit + " of " + request.getDataset()
+                        + " share images (" + String.join(", ", shared) + ", ...): probes must be scored on images they "
+                        + "were not trained on");
             }
         }
         String id = "eval-" + LocalDateTime.now(ZoneOffset.UTC).format(STAMP) + "-"

@@ -21,10 +21,11 @@ public record Scores(double top1, Double top5, Double[] perClassRecall, int[][] 
         for (int i = 0; i < scores.length; i++) {
             float[] row = scores[i];
             int predicted = 0;
-            int better = 0; // classes scored above the label
+            int label = labels[i];
+            int better = 0; // classes ranked above the label: scored higher, or as high and earlier, as argmax breaks ties
             for (int c = 0; c < classes; c++) {
                 predicted = row[c] > row[predicted] ? c : predicted;
-                better += row[c] > row[labels[i]] ? 1 : 0;
+                better += row[c] > row[label] || (row[c] == row[label] && c < label) ? 1 : 0;
             }
             confusion[labels[i]][predicted]++;
             top1 += predicted == labels[i] ? 1 : 0;

@@ -10,8 +10,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,6 +81,11 @@ public class ModelRegistry implements HealthCheck {
     private final VocabularyStore vocabularies;
     private final Device device;
     private final BlockingQueue<Object> queue; // FutureTask (control) or Forward
+    /**
+     * Requests admitted and not yet started, whether still in {@link #queue} or held back by the
+     * inference thread for a later batch: what {@code max-queued-requests} bounds.
+     */
+    private final AtomicInteger waiting = new AtomicInteger();
     private final Thread worker;
     private final int passWorkers;
     private final ExecutorService passes;
@@ -108,7 +114,7 @@ public class ModelRegistry implements HealthCheck {
         this.catalog = catalog;
         this.vocabularies = vocabularies;
         this.device = engine.runtime().devices(engine.device()).get(0);
-        this.queue = new ArrayBlockingQueue<>(config.maxQueuedRequests());
+        this.queue = new LinkedBlockingQueue<>(); // bounded by admit()
         int engineThreads = PassThreads.engineThreads(device);
         this.passWorkers = passWorkers(config.passWorkers(), device, engineThreads);
         int threadsPerPass = Math.max(1, engineThreads / passWorkers);
@@ -129,7 +135,7 @@ public class ModelRegistry implements HealthCheck {
         this.worker = new Thread(this::loop, THREAD);
         this.worker.setDaemon(true);
         this.worker.start();
-        Gauge.builder("maws.inference.queued.requests", queue, BlockingQueue::size)
+        Gauge.builder("maws.inference.queued.requests", waiting, AtomicInteger::get)
                 .description("requests waiting for the inference thread; at max-queued-requests more are refused")
                 .register(metrics);
         Gauge.builder("maws.inference.loaded.models", readable, Map::size).description("checkpoints held in memory")
@@ -141,7 +147,11 @@ public class ModelRegistry implements HealthCheck {
         // at once, then every default-model-retry until it has loaded; a full queue skips a round
         config.defaultModel().ifPresent(ref -> retries.scheduleWithFixedDelay(() -> {
             if (defaultReference == null && !closed) {
-                queue.offer(new FutureTask<>(() -> loadDefault(ref), null));
+                try {
+                    admit(new FutureTask<>(() -> loadDefault(ref), null), true);
+                } catch (OverloadedException e) {
+                    LOG.debugf("default model not tried this round: %s", e.getMessage());
+                }
             }
         }, 0, config.defaultModelRetry().toNanos(), TimeUnit.NANOSECONDS));
     }
@@ -191,18 +201,33 @@ public class ModelRegistry implements HealthCheck {
      * @throws OverloadedException when the queue is full
      */
     public float[][] forward(Loaded model, Output output, float[] pixels, int n) throws Exception {
-        Forward f = new Forward(model.reference(), output, pixels, n, System.nanoTime(), new CompletableFuture<>());
-        if (!queue.offer(f)) {
-            throw overloaded();
+        // more images than max-batch-size: slices of at most that many, each queued (and batched) on its own
+        int max = config.maxBatchSize();
+        int perImage = pixels.length / n;
+        List<Forward> slices = new ArrayList<>();
+        for (int from = 0; from < n; from += max) {
+            int to = Math.min(n, from + max);
+            float[] slice = n <= max ? pixels : Arrays.copyOfRange(pixels, from * perImage, to * perImage);
+            Forward f = new Forward(model.reference(), output, slice, to - from, System.nanoTime(), new CompletableFuture<>());
+            admit(f, true);
+            slices.add(f);
         }
-        try {
-            return f.result().get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception ex) {
-                throw ex;
+        float[][] rows = new float[n][];
+        int at = 0;
+        for (Forward f : slices) {
+            float[][] part;
+            try {
+                part = f.result().get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception ex) {
+                    throw ex;
+                }
+                throw e;
             }
-            throw e;
+            System.arraycopy(part, 0, rows, at, part.length);
+            at += part.length;
         }
+        return rows;
     }
 
     /**
@@ -244,23 +269,57 @@ public class ModelRegistry implements HealthCheck {
 
     /** Requests and control tasks waiting for the inference thread (at most {@code max-queued-requests}). */
     public int queued() {
-        return queue.size();
+        return waiting.get();
     }
 
     /** Runs a task on the inference thread, in turn with every request, once no pass runs. */
     <T> T call(Callable<T> task) throws Exception {
+        return call(task, true);
+    }
+
+    private <T> T call(Callable<T> task, boolean bounded) throws Exception {
         FutureTask<T> f = new FutureTask<>(task);
-        if (closed || !queue.offer(f)) {
-            throw overloaded();
-        }
+        admit(f, bounded);
         try {
             return f.get();
+        } catch (CancellationException e) {
+            throw stopping();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof Exception ex) {
                 throw ex;
             }
             throw e;
         }
+    }
+
+    /**
+     * Queues a request or control task for the inference thread.
+     *
+     * @param bounded whether it counts against {@code max-queued-requests} (closing the models does not)
+     * @throws OverloadedException when {@code max-queued-requests} are waiting, or the service is stopping
+     */
+    private void admit(Object item, boolean bounded) {
+        if (closed) {
+            throw stopping();
+        }
+        if (waiting.incrementAndGet() > config.maxQueuedRequests() && bounded) {
+            waiting.decrementAndGet();
+            throw overloaded();
+        }
+        queue.add(item);
+        if (closed && queue.remove(item)) { // closed meanwhile, and the loop's last drain did not see it
+            waiting.decrementAndGet();
+            throw stopping();
+        }
+    }
+
+    /** An admitted request leaves the waiting count: it runs now (or fails, with its caller told). */
+    private void started() {
+        waiting.decrementAndGet();
+    }
+
+    private static OverloadedException stopping() {
+        return new StoppingException();
     }
 
     private OverloadedException overloaded() {
@@ -280,8 +339,9 @@ public class ModelRegistry implements HealthCheck {
                 idlePasses.acquire(); // requests queue up while every pass thread is busy: the next batch takes them
                 next = carried.isEmpty() ? queue.take() : carried.poll();
             } catch (InterruptedException e) {
-                return;
+                break;
             }
+            started();
             if (next instanceof FutureTask<?> control) {
                 idlePasses.acquireUninterruptibly(passWorkers - 1); // with the one held: no pass runs meanwhile
                 try {
@@ -300,6 +360,7 @@ public class ModelRegistry implements HealthCheck {
                     batch.add(f);
                     images += f.n();
                     it.remove();
+                    started();
                 }
             }
             long deadline = first.queuedAt() + config.maxQueueDelay().toNanos();
@@ -318,8 +379,9 @@ public class ModelRegistry implements HealthCheck {
                 if (more instanceof Forward f && joins(first, f, images)) {
                     batch.add(f);
                     images += f.n();
+                    started();
                 } else {
-                    carried.add(more);
+                    carried.add(more); // still waiting: still counted
                 }
             }
             Loaded model;
@@ -338,6 +400,17 @@ public class ModelRegistry implements HealthCheck {
                     idlePasses.release();
                 }
             });
+        }
+        // stopping: what still waits is told so instead of waiting for ever
+        List<Object> left = new ArrayList<>(carried);
+        queue.drainTo(left);
+        for (Object o : left) {
+            started();
+            if (o instanceof Forward f) {
+                f.result().completeExceptionally(stopping());
+            } else if (o instanceof FutureTask<?> control) {
+                control.cancel(false);
+            }
         }
     }
 
@@ -410,15 +483,19 @@ public class ModelRegistry implements HealthCheck {
         long t0 = System.nanoTime();
         ServingModel model = ServingModel.load(catalog.files(entry.job(), entry.step()), device);
         Vocabulary vocabulary = null;
-        if (model.hasHead()) {
-            String version = entry.manifest().vocabularyVersion();
-            vocabulary = vocabularies.find(version).orElse(null);
-            if (vocabulary == null || vocabulary.size() != entry.manifest().vocabularySize()) {
-                model.close();
-                throw new IllegalArgumentException("checkpoint " + resolved + " needs vocabulary " + version + " of "
-                        + entry.manifest().vocabularySize() + " synsets, which is "
-                        + (vocabulary == null ? "missing" : "of " + vocabulary.size()));
+        try { // the model's native memory goes back on any failure here (an unreadable vocabulary, S3 down)
+            if (model.hasHead()) {
+                String version = entry.manifest().vocabularyVersion();
+                vocabulary = vocabularies.find(version).orElse(null);
+                if (vocabulary == null || vocabulary.size() != entry.manifest().vocabularySize()) {
+                    throw new IllegalArgumentException("checkpoint " + resolved + " needs vocabulary " + version + " of "
+                            + entry.manifest().vocabularySize() + " synsets, which is "
+                            + (vocabulary == null ? "missing" : "of " + vocabulary.size()));
+                }
             }
+        } catch (RuntimeException | Error e) {
+            model.close();
+            throw e;
         }
         l = new Loaded(resolved, model, vocabulary, Pixels.Normalization.standard(model.config().channels()));
         loaded.put(resolved, l);
@@ -444,7 +521,9 @@ public class ModelRegistry implements HealthCheck {
                 : reference;
         catalog.checkReference(ref);
         if (!ref.endsWith("/latest")) {
-            return ref;
+            // "job/step-007" is "job/step-7", the key its files live under: one model, not two
+            java.util.regex.Matcher m = dev.maws.platform.checkpoint.S3CheckpointFiles.REFERENCE.matcher(ref);
+            return m.matches() && m.group(3) != null ? m.group(1) + "/step-" + Long.parseLong(m.group(3)) : ref;
         }
         Resolved r = latest.get(ref);
         if (r == null || System.nanoTime() - r.at() > config.latestRefresh().toNanos()) {
@@ -468,11 +547,12 @@ public class ModelRegistry implements HealthCheck {
     void close() {
         try {
             call(() -> {
+                closed = true; // on the inference thread, no pass running: nothing is loaded or run after this
                 loaded.values().forEach(l -> l.model().close());
                 loaded.clear();
                 readable.clear();
                 return null;
-            });
+            }, false);
         } catch (Exception e) {
             LOG.warnf("models not closed cleanly: %s", e.getMessage());
         }
@@ -483,9 +563,16 @@ public class ModelRegistry implements HealthCheck {
     }
 
     /** The inference queue is full. */
-    public static final class OverloadedException extends RuntimeException {
+    public static class OverloadedException extends RuntimeException {
         public OverloadedException(String message) {
             super(message);
+        }
+    }
+
+    /** The registry is closing: no retry here will succeed. */
+    public static final class StoppingException extends OverloadedException {
+        StoppingException() {
+            super("the inference service is stopping; retry on another replica");
         }
     }
 }

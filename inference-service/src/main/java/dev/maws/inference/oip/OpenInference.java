@@ -94,7 +94,8 @@ public class OpenInference {
         for (String w : wanted) {
             require(OUTPUTS.contains(w), "unknown output \"" + w + "\"; outputs are embedding and probabilities");
         }
-        String reference = reference(model, version);
+        // "{job}/latest" resolved once: both outputs come from the same checkpoint even if a newer one lands between them
+        String reference = models.load(reference(model, version)).reference();
         List<Output> outputs = new ArrayList<>();
         String answered = null;
         for (String name : OUTPUTS) {

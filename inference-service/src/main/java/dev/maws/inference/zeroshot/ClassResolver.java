@@ -26,6 +26,10 @@ import io.quarkus.grpc.GrpcClient;
 @Singleton
 public class ClassResolver {
     private static final Pattern SYNSET = Pattern.compile("n\\d{8}");
+    /** label-service's bound on one term. */
+    static final int MAX_NAME_CHARS = 200;
+    /** Names per ResolveTerms call: well under label-service's max-captions-per-request (256 by default). */
+    static final int NAMES_PER_CALL = 100;
 
     private final LabelServiceGrpc.LabelServiceBlockingStub labels;
 
@@ -33,8 +37,19 @@ public class ClassResolver {
         this.labels = labels;
     }
 
-    /** One resolution per class, same order. */
+    /**
+     * One resolution per class, same order.
+     *
+     * @throws IllegalArgumentException for a blank or over-long class name, or one label-service refuses
+     */
     public List<ClassResolution> resolve(List<String> classes, Vocabulary vocabulary) {
+        for (int i = 0; i < classes.size(); i++) {
+            String c = classes.get(i);
+            if (c.isBlank() || c.length() > MAX_NAME_CHARS) {
+                throw new IllegalArgumentException("classes[" + i + "] must be a class name or synset id of 1-"
+                        + MAX_NAME_CHARS + " characters, got " + (c.isBlank() ? "a blank one" : c.length() + " characters"));
+            }
+        }
         Map<String, Integer> index = vocabulary.indexBySynset();
         List<String> names = classes.stream().filter(c -> !SYNSET.matcher(c).matches()).toList();
         List<ResolvedTerm> resolved = names.isEmpty() ? List.of() : lookUp(names, vocabulary.version());
@@ -81,6 +96,15 @@ public class ClassResolver {
             total += mass[c];
         }
         float[] out = new float[mass.length];
+        if (!(total > 0)) {
+            // every resolved synset's probability underflowed to 0 (a logit gap over ~100): no preference
+            // among the resolved classes is known, so they share the mass instead of all becoming NaN
+            long resolved = resolutions.stream().filter(r -> r.getSynsetsCount() > 0).count();
+            for (int c = 0; c < mass.length; c++) {
+                out[c] = resolutions.get(c).getSynsetsCount() > 0 ? 1f / resolved : 0f;
+            }
+            return out;
+        }
         for (int c = 0; c < mass.length; c++) {
             out[c] = (float) (mass[c] / total);
         }
@@ -88,10 +112,26 @@ public class ClassResolver {
     }
 
     private List<ResolvedTerm> lookUp(List<String> names, String version) {
+        List<ResolvedTerm> out = new ArrayList<>(names.size());
+        for (int from = 0; from < names.size(); from += NAMES_PER_CALL) {
+            out.addAll(lookUpPart(names.subList(from, Math.min(names.size(), from + NAMES_PER_CALL)), version));
+        }
+        return out;
+    }
+
+    private List<ResolvedTerm> lookUpPart(List<String> names, String version) {
         try {
-            return labels.withDeadlineAfter(30, TimeUnit.SECONDS).resolveTerms(ResolveTermsRequest.newBuilder()
+            List<ResolvedTerm> terms = labels.withDeadlineAfter(30, TimeUnit.SECONDS).resolveTerms(ResolveTermsRequest.newBuilder()
                     .addAllTerms(names).setVocabularyVersion(version).build()).getTermsList();
+            if (terms.size() != names.size()) {
+                throw new LabelServiceException("label-service answered " + terms.size() + " resolutions for " + names.size()
+                        + " class names", null);
+            }
+            return terms;
         } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) { // the caller's class names
+                throw new IllegalArgumentException("classes: label-service refused them: " + e.getStatus().getDescription());
+            }
             throw new LabelServiceException("label-service could not resolve the class names (" + e.getStatus().getCode() + ": "
                     + e.getStatus().getDescription() + "); synset ids such as n03595614 need no label-service", e);
         }

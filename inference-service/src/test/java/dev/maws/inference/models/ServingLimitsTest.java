@@ -63,6 +63,7 @@ import io.restassured.RestAssured;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServingLimitsTest {
     static final int QUEUE = 3;
+    static final int MAX_BATCH = 3;
 
     /** A job id of this JVM only: the devstack's data outlives test runs, and this job must not exist at start. */
     static String defaultJob() {
@@ -75,7 +76,8 @@ class ServingLimitsTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("maws.inference.default-model", defaultJob() + "/latest",
                     "maws.inference.default-model-retry", "200ms",
-                    "maws.inference.max-queued-requests", String.valueOf(QUEUE));
+                    "maws.inference.max-queued-requests", String.valueOf(QUEUE),
+                    "maws.inference.max-batch-size", String.valueOf(MAX_BATCH));
         }
     }
 
@@ -191,6 +193,34 @@ class ServingLimitsTest {
         }
         assertArrayEquals(values(alone, 0), values(async.embed(request).get(60, TimeUnit.SECONDS), 0), 1e-5f,
                 "the service goes on");
+    }
+
+    @Test
+    @Order(3)
+    void aRequestOfMoreImagesThanOnePassTakesIsAnsweredInSlices() throws Exception {
+        if (!ready()) {
+            TestModels.putVocabulary(vocabularies);
+            TestModels.checkpoint(store, defaultJob(), 1, "WSP", 1);
+            awaitReady();
+        }
+        String model = defaultJob() + "/step-1";
+        InferenceServiceGrpc.InferenceServiceBlockingStub grpc = InferenceServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS);
+        EmbedRequest.Builder eight = EmbedRequest.newBuilder().setModel(model); // max-images-per-request in tests
+        for (int i = 0; i < 8; i++) {
+            eight.addImages(png(i));
+        }
+        EmbedResponse all = grpc.embed(eight.build());
+        assertEquals(8, all.getEmbeddingsCount());
+        for (int i = 0; i < 8; i++) {
+            EmbedResponse alone = grpc.embed(EmbedRequest.newBuilder().setModel(model).addImages(png(i)).build());
+            assertArrayEquals(values(alone, 0), values(all, i), 1e-4f, "image " + i + " in its place");
+        }
+        String metrics = RestAssured.get("/q/metrics").asString();
+        double largest = metrics.lines().filter(l -> l.startsWith("maws_inference_batch_size_max"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).max().orElse(-1);
+        assertTrue(largest >= 1 && largest <= MAX_BATCH, "no pass over maws.inference.max-batch-size=" + MAX_BATCH
+                + " images (largest " + largest + ")");
     }
 
     private Image png(int i) {
