@@ -11,6 +11,7 @@ import java.util.Random;
 
 import dev.maws.label.Labeler;
 import dev.maws.label.sense.SenseChooser;
+import dev.maws.label.vocab.LatestLabelSets;
 import dev.maws.label.wordnet.WordNetIndex;
 
 /**
@@ -32,6 +33,7 @@ final class LabelBenchmark implements BenchMain.Benchmark {
         int records = 100_000;
         int warmUpSeconds = 30;
         boolean kafka = true;
+        int freezeImages = 2_000_000;
         List<String> serviceJvm = List.of("-Xmx1g");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -39,9 +41,10 @@ final class LabelBenchmark implements BenchMain.Benchmark {
                 case "--records" -> records = Integer.parseInt(args[++i]);
                 case "--warm-up" -> warmUpSeconds = Integer.parseInt(args[++i]);
                 case "--no-kafka" -> kafka = false;
+                case "--freeze-images" -> freezeImages = Integer.parseInt(args[++i]);
                 case "--service-jvm" -> serviceJvm = List.of(args[++i].trim().split("\\s+"));
                 default -> throw new IllegalArgumentException(
-                        "usage: ./bench label [--imagenet FILE] [--records N] [--warm-up SECONDS] [--no-kafka] "
+                        "usage: ./bench label [--imagenet FILE] [--records N] [--warm-up SECONDS] [--no-kafka] [--freeze-images N] "
                         + "[--service-jvm \"OPTIONS\"]");
             }
         }
@@ -89,10 +92,66 @@ final class LabelBenchmark implements BenchMain.Benchmark {
         report.result(BenchReport.row("measurement", "labels per caption", "value",
                 labels / (double) (n + 50_000 + coldN), "unit", "labels"));
         report.goal(BenchReport.Goal.atLeast("captions/s per core after warm-up (5 hashtags)", perSecond, 100_000));
+        freezeMemory(labeler, captions, freezeImages, report);
         if (kafka) {
             LabelKafkaBenchmark.run(captions, records, warmUpSeconds, serviceJvm, outDir, report);
         }
         report.write(outDir);
+    }
+
+    /**
+     * Heap a vocabulary freeze holds per image of the partition it reads: {@link LatestLabelSets}
+     * against the map it replaced (image id string -> synset id array, ids interned), each filled with
+     * {@code images} ids of 16 characters labelled with the label sets of the generated captions.
+     */
+    private static void freezeMemory(Labeler labeler, List<String> captions, int images, BenchReport report) {
+        List<List<String>> sets = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            sets.add(labeler.label(captions.get(i)).labels().stream().map(Labeler.Label::synset).toList());
+        }
+        long distinct = sets.stream().distinct().count();
+        long before = heapAfterGc();
+        java.util.Map<String, String[]> old = new java.util.HashMap<>();
+        java.util.Map<String, String> interned = new java.util.HashMap<>();
+        for (int i = 0; i < images; i++) {
+            List<String> s = sets.get(i % sets.size());
+            String[] kept = new String[s.size()];
+            for (int j = 0; j < kept.length; j++) {
+                kept[j] = interned.computeIfAbsent(s.get(j), x -> x);
+            }
+            old.put(imageId(i), kept);
+        }
+        double oldPerImage = (heapAfterGc() - before) / (double) images;
+        java.lang.ref.Reference.reachabilityFence(old);
+        old = null;
+        interned = null;
+        before = heapAfterGc();
+        LatestLabelSets now = new LatestLabelSets();
+        for (int i = 0; i < images; i++) {
+            now.put(imageId(i).getBytes(StandardCharsets.UTF_8), sets.get(i % sets.size()));
+        }
+        double newPerImage = (heapAfterGc() - before) / (double) images;
+        double poolPerImage = now.bytesInPartition() / (double) now.imagesInPartition();
+        java.lang.ref.Reference.reachabilityFence(now);
+        String what = " (" + images + " images of one partition, " + distinct + " distinct label sets in 100,000)";
+        report.result(BenchReport.row("measurement", "vocabulary freeze: heap per image, id -> synset array map (before)" + what,
+                "value", oldPerImage, "unit", "bytes"));
+        report.result(BenchReport.row("measurement", "vocabulary freeze: heap per image, LatestLabelSets" + what,
+                "value", newPerImage, "unit", "bytes"));
+        report.result(BenchReport.row("measurement", "vocabulary freeze: LatestLabelSets' own account (map arrays + pool) per image",
+                "value", poolPerImage, "unit", "bytes"));
+    }
+
+    private static String imageId(int i) {
+        return String.format("img-%012d", i);
+    }
+
+    private static long heapAfterGc() {
+        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return memory.getHeapMemoryUsage().getUsed();
     }
 
     static List<String> captions(List<String> names, int count, Random r) {

@@ -8,23 +8,30 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.inject.Singleton;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import dev.maws.label.Labeler;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.platform.vocabulary.Vocabulary;
 import dev.maws.platform.vocabulary.VocabularyStore;
 
 /**
- * The frozen vocabularies: freeze, get, list. Versions are immutable, so each one read is kept in
- * memory (ResolveTerms filters by a version on every call).
+ * The frozen vocabularies: freeze, get, list. Versions are immutable, so the most recently used
+ * ones are kept whole in memory (ResolveTerms filters by a version on every call), at most
+ * {@link #KEPT_WHOLE} of them (a vocabulary of 100,000 synsets with lemmas is tens of MB); every
+ * version's summary (no entries, a few hundred bytes) is kept for ListVocabularies.
  */
 @Singleton
 public class VocabularyCatalog {
     private static final String PREFIX = "vocab/";
+    static final int KEPT_WHOLE = 8;
 
     private final VocabularyFreezer freezer;
     private final VocabularyStore vocabularies;
     private final ObjectStore store;
-    private final Map<String, Vocabulary> cache = new ConcurrentHashMap<>();
+    private final Cache<String, Vocabulary> whole = Caffeine.newBuilder().maximumSize(KEPT_WHOLE).build();
+    private final Map<String, Vocabulary> summaries = new ConcurrentHashMap<>();
 
     VocabularyCatalog(VocabularyFreezer freezer, VocabularyStore vocabularies, ObjectStore store) {
         this.freezer = freezer;
@@ -34,7 +41,8 @@ public class VocabularyCatalog {
 
     public Vocabulary freeze(long minCount, int maxSize) {
         Vocabulary v = freezer.freeze(minCount, maxSize);
-        cache.put(v.version(), v);
+        whole.put(v.version(), v);
+        summaries.put(v.version(), summary(v));
         return v;
     }
 
@@ -44,13 +52,7 @@ public class VocabularyCatalog {
      */
     public Vocabulary get(String version) {
         Vocabulary.key(version);
-        Vocabulary cached = cache.get(version);
-        if (cached != null) {
-            return cached;
-        }
-        Vocabulary v = vocabularies.find(version).orElseThrow(() -> new NoSuchVocabularyException(version));
-        cache.put(version, v);
-        return v;
+        return whole.get(version, v -> vocabularies.find(v).orElseThrow(() -> new NoSuchVocabularyException(v)));
     }
 
     /** Every version, newest first, without entries. */
@@ -60,14 +62,17 @@ public class VocabularyCatalog {
             if (key.endsWith(".json") && key.indexOf('/', PREFIX.length()) < 0) {
                 String version = key.substring(PREFIX.length(), key.length() - ".json".length());
                 if (Vocabulary.VERSION.matcher(version).matches()) {
-                    Vocabulary v = get(version);
-                    out.add(new Vocabulary(v.version(), v.createdAt(), v.rule(), v.size(), List.of()));
+                    out.add(summaries.computeIfAbsent(version, v -> summary(get(v))));
                 }
             }
         }
         out.sort(Comparator.comparing((Vocabulary v) -> v.createdAt() == null ? "" : v.createdAt())
                 .thenComparing(Vocabulary::version).reversed());
         return out;
+    }
+
+    private static Vocabulary summary(Vocabulary v) {
+        return new Vocabulary(v.version(), v.createdAt(), v.rule(), v.size(), List.of());
     }
 
     /**

@@ -8,7 +8,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -39,7 +37,9 @@ import dev.maws.proto.v1.LabeledImage;
  * compaction will keep it; a tombstone removes the image), counts the images of each synset, keeps
  * those seen at least {@code min_count} times, the {@code max_size} most frequent first (ties by
  * synset id), and writes {@code vocab/{version}.json}. Counting from the topic, not from a counter
- * in memory, makes the result independent of restarts, redeliveries and replicas.
+ * in memory, makes the result independent of restarts, redeliveries and replicas. The memory a
+ * freeze needs is ~41 bytes per image of the largest partition at three labels an image
+ * ({@link LatestLabelSets}).
  */
 @Singleton
 public class VocabularyFreezer {
@@ -107,51 +107,45 @@ public class VocabularyFreezer {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         String topic = config.vocabulary().topic();
-        // the latest synsets of every image: the memory a freeze needs grows with the topic's images
-        Map<String, String[]> latest = new HashMap<>();
-        Map<String, String> synsetIds = new HashMap<>();
+        LatestLabelSets labelled = new LatestLabelSets();
         Duration timeout = config.vocabulary().scanTimeout();
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(i -> new TopicPartition(topic, i.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("reading " + topic + " took longer than maws.label.vocabulary.scan-timeout="
-                            + timeout);
-                }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition())) || r.key() == null) {
-                        continue;
+            // one partition at a time: an image's records all sit in one, so the memory is that of the largest
+            for (TopicPartition tp : partitions) {
+                consumer.assign(List.of(tp));
+                consumer.seekToBeginning(List.of(tp));
+                long last = end.get(tp);
+                while (consumer.position(tp) < last) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("reading " + topic + " took longer than "
+                                + "maws.label.vocabulary.scan-timeout=" + timeout);
                     }
-                    if (r.value() == null) {
-                        latest.remove(r.key()); // tombstone
-                        continue;
-                    }
-                    try {
-                        List<String> synsets = LabeledImage.parseFrom(r.value()).getSynsetsList();
-                        String[] kept = new String[synsets.size()];
-                        for (int i = 0; i < kept.length; i++) { // one String per synset id, not one per image
-                            kept[i] = synsetIds.computeIfAbsent(synsets.get(i), id -> id);
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                        if (r.offset() >= last || r.key() == null) {
+                            continue;
                         }
-                        latest.put(r.key(), kept);
-                    } catch (InvalidProtocolBufferException e) {
-                        LOG.debugf("%s at %d/%d is not a LabeledImage; not counted", topic, r.partition(), r.offset());
+                        if (r.value() == null) {
+                            labelled.remove(r.key()); // tombstone
+                            continue;
+                        }
+                        try {
+                            labelled.put(r.key(), LabeledImage.parseFrom(r.value()).getSynsetsList());
+                        } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+                            LOG.debugf("%s at %d/%d is not a LabeledImage we count (%s)", topic, r.partition(), r.offset(),
+                                    e.getMessage());
+                        }
                     }
                 }
+                LOG.debugf("%s: %d images in %d bytes", tp, labelled.imagesInPartition(), labelled.bytesInPartition());
+                labelled.endPartition();
             }
         }
-        Map<String, Long> counts = new HashMap<>();
-        for (String[] synsets : latest.values()) {
-            for (String s : synsets) {
-                counts.merge(s, 1L, Long::sum);
-            }
-        }
-        return new Scan(counts, latest.size());
+        return new Scan(labelled.synsetCounts(), labelled.images());
     }
 
     private static String digest(String rule, List<Vocabulary.Entry> entries) {
