@@ -134,6 +134,9 @@ public class InferenceGrpcService extends MutinyInferenceServiceGrpc.InferenceSe
     }
 
     public static Status status(Exception e) {
+        if (e instanceof ModelRegistry.StoppingException) { // another replica can answer: what load balancers retry
+            return Status.UNAVAILABLE;
+        }
         if (e instanceof ModelRegistry.OverloadedException) {
             return Status.RESOURCE_EXHAUSTED;
         }

@@ -114,6 +114,12 @@ public class ModelRegistry implements HealthCheck {
         this.catalog = catalog;
         this.vocabularies = vocabularies;
         this.device = engine.runtime().devices(engine.device()).get(0);
+        int slices = (config.maxImagesPerRequest() + config.maxBatchSize() - 1) / config.maxBatchSize();
+        if (slices > config.maxQueuedRequests()) { // a full request could never be admitted
+            throw new IllegalStateException("maws.inference.max-queued-requests=" + config.maxQueuedRequests()
+                    + " is less than the " + slices + " forward passes of one request of maws.inference.max-images-per-request="
+                    + config.maxImagesPerRequest() + " images at maws.inference.max-batch-size=" + config.maxBatchSize());
+        }
         this.queue = new LinkedBlockingQueue<>(); // bounded by admit()
         int engineThreads = PassThreads.engineThreads(device);
         this.passWorkers = passWorkers(config.passWorkers(), device, engineThreads);
@@ -148,7 +154,7 @@ public class ModelRegistry implements HealthCheck {
         config.defaultModel().ifPresent(ref -> retries.scheduleWithFixedDelay(() -> {
             if (defaultReference == null && !closed) {
                 try {
-                    admit(new FutureTask<>(() -> loadDefault(ref), null), true);
+                    admit(List.of(new FutureTask<>(() -> loadDefault(ref), null)), true);
                 } catch (OverloadedException e) {
                     LOG.debugf("default model not tried this round: %s", e.getMessage());
                 }
@@ -208,24 +214,28 @@ public class ModelRegistry implements HealthCheck {
         for (int from = 0; from < n; from += max) {
             int to = Math.min(n, from + max);
             float[] slice = n <= max ? pixels : Arrays.copyOfRange(pixels, from * perImage, to * perImage);
-            Forward f = new Forward(model.reference(), output, slice, to - from, System.nanoTime(), new CompletableFuture<>());
-            admit(f, true);
-            slices.add(f);
+            slices.add(new Forward(model.reference(), output, slice, to - from, System.nanoTime(), new CompletableFuture<>()));
         }
+        admit(slices, true); // all or none: a refused request leaves no slice behind to run for nothing
         float[][] rows = new float[n][];
         int at = 0;
-        for (Forward f : slices) {
-            float[][] part;
-            try {
-                part = f.result().get();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof Exception ex) {
-                    throw ex;
+        try {
+            for (Forward f : slices) {
+                float[][] part;
+                try {
+                    part = f.result().get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof Exception ex) {
+                        throw ex;
+                    }
+                    throw e;
                 }
-                throw e;
+                System.arraycopy(part, 0, rows, at, part.length);
+                at += part.length;
             }
-            System.arraycopy(part, 0, rows, at, part.length);
-            at += part.length;
+        } finally {
+            // a slice failed (or this thread was interrupted): the slices not run yet are skipped
+            slices.forEach(f -> f.result().cancel(false));
         }
         return rows;
     }
@@ -279,7 +289,7 @@ public class ModelRegistry implements HealthCheck {
 
     private <T> T call(Callable<T> task, boolean bounded) throws Exception {
         FutureTask<T> f = new FutureTask<>(task);
-        admit(f, bounded);
+        admit(List.of(f), bounded);
         try {
             return f.get();
         } catch (CancellationException e) {
@@ -293,23 +303,41 @@ public class ModelRegistry implements HealthCheck {
     }
 
     /**
-     * Queues a request or control task for the inference thread.
+     * Queues requests (the slices of one) or a control task for the inference thread, all or none.
      *
-     * @param bounded whether it counts against {@code max-queued-requests} (closing the models does not)
-     * @throws OverloadedException when {@code max-queued-requests} are waiting, or the service is stopping
+     * @param bounded whether they count against {@code max-queued-requests} (closing the models does not)
+     * @throws OverloadedException when there is no room for all of them, or the service is stopping
      */
-    private void admit(Object item, boolean bounded) {
+    private void admit(List<?> items, boolean bounded) {
         if (closed) {
             throw stopping();
         }
-        if (waiting.incrementAndGet() > config.maxQueuedRequests() && bounded) {
-            waiting.decrementAndGet();
+        if (waiting.addAndGet(items.size()) > config.maxQueuedRequests() && bounded) {
+            waiting.addAndGet(-items.size());
             throw overloaded();
         }
-        queue.add(item);
-        if (closed && queue.remove(item)) { // closed meanwhile, and the loop's last drain did not see it
-            waiting.decrementAndGet();
-            throw stopping();
+        queue.addAll(items);
+        if (closed) { // closed meanwhile: what the loop's last drain did not see is taken back here
+            boolean removed = false;
+            for (Object item : items) {
+                if (queue.remove(item)) {
+                    waiting.decrementAndGet();
+                    removed = true;
+                }
+            }
+            if (removed) {
+                items.forEach(ModelRegistry::fail);
+                throw stopping();
+            }
+        }
+    }
+
+    /** Tells whoever waits for an item that it will not run: the service is stopping. */
+    private static void fail(Object item) {
+        if (item instanceof Forward f) {
+            f.result().completeExceptionally(stopping());
+        } else if (item instanceof FutureTask<?> control) {
+            control.cancel(false);
         }
     }
 
@@ -342,6 +370,10 @@ public class ModelRegistry implements HealthCheck {
                 break;
             }
             started();
+            if (next instanceof Forward skipped && skipped.result().isDone()) { // a slice of a request that failed
+                idlePasses.release();
+                continue;
+            }
             if (next instanceof FutureTask<?> control) {
                 idlePasses.acquireUninterruptibly(passWorkers - 1); // with the one held: no pass runs meanwhile
                 try {
@@ -356,7 +388,11 @@ public class ModelRegistry implements HealthCheck {
             batch.add(first);
             int images = first.n();
             for (Iterator<Object> it = carried.iterator(); it.hasNext() && images < config.maxBatchSize();) {
-                if (it.next() instanceof Forward f && joins(first, f, images)) {
+                Object waitingItem = it.next();
+                if (waitingItem instanceof Forward f && f.result().isDone()) {
+                    it.remove();
+                    started();
+                } else if (waitingItem instanceof Forward f && joins(first, f, images)) {
                     batch.add(f);
                     images += f.n();
                     it.remove();
@@ -376,7 +412,9 @@ public class ModelRegistry implements HealthCheck {
                 if (more == null) {
                     break;
                 }
-                if (more instanceof Forward f && joins(first, f, images)) {
+                if (more instanceof Forward f && f.result().isDone()) {
+                    started(); // a slice of a request that failed: dropped
+                } else if (more instanceof Forward f && joins(first, f, images)) {
                     batch.add(f);
                     images += f.n();
                     started();
@@ -406,11 +444,7 @@ public class ModelRegistry implements HealthCheck {
         queue.drainTo(left);
         for (Object o : left) {
             started();
-            if (o instanceof Forward f) {
-                f.result().completeExceptionally(stopping());
-            } else if (o instanceof FutureTask<?> control) {
-                control.cancel(false);
-            }
+            fail(o);
         }
     }
 

@@ -40,7 +40,7 @@ public class ClassResolver {
     /**
      * One resolution per class, same order.
      *
-     * @throws IllegalArgumentException for a blank or over-long class name, or one label-service refuses
+     * @throws IllegalArgumentException for a blank or over-long class name
      */
     public List<ClassResolution> resolve(List<String> classes, Vocabulary vocabulary) {
         for (int i = 0; i < classes.size(); i++) {
@@ -129,9 +129,8 @@ public class ClassResolver {
             }
             return terms;
         } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) { // the caller's class names
-                throw new IllegalArgumentException("classes: label-service refused them: " + e.getStatus().getDescription());
-            }
+            // not the caller's fault even when INVALID_ARGUMENT: the names were checked above, so what label-service
+            // refuses is its own limits or the vocabulary version of the checkpoint
             throw new LabelServiceException("label-service could not resolve the class names (" + e.getStatus().getCode() + ": "
                     + e.getStatus().getDescription() + "); synset ids such as n03595614 need no label-service", e);
         }

@@ -223,6 +223,55 @@ class ServingLimitsTest {
                 + " images (largest " + largest + ")");
     }
 
+    @Test
+    @Order(4)
+    void aRequestIsAdmittedWholeOrNotAtAll() throws Exception {
+        if (!ready()) {
+            TestModels.putVocabulary(vocabularies);
+            TestModels.checkpoint(store, defaultJob(), 1, "WSP", 1);
+            awaitReady();
+        }
+        String model = defaultJob() + "/step-1";
+        models.load(model);
+        InferenceServiceGrpc.InferenceServiceFutureStub async = InferenceServiceGrpc.newFutureStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS);
+        EmbedRequest one = EmbedRequest.newBuilder().setModel(model).addImages(png(1)).build();
+        EmbedRequest.Builder eight = EmbedRequest.newBuilder().setModel(model); // three passes of MAX_BATCH
+        for (int i = 0; i < 8; i++) {
+            eight.addImages(png(i));
+        }
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> held = CompletableFuture.runAsync(() -> {
+            try {
+                models.call(() -> {
+                    holding.countDown();
+                    return release.await(60, TimeUnit.SECONDS);
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            assertTrue(holding.await(30, TimeUnit.SECONDS), "the inference thread took the holding task");
+            ListenableFuture<EmbedResponse> queued = async.embed(one);
+            await(() -> models.queued() == 1, "one pass waits");
+            // two places left, three passes needed: refused whole, none of its slices queued to run for nothing
+            assertStatus(Status.Code.RESOURCE_EXHAUSTED, "maws.inference.max-queued-requests=" + QUEUE,
+                    () -> InferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .embed(eight.build()));
+            assertEquals(1, models.queued());
+            release.countDown();
+            held.get(60, TimeUnit.SECONDS);
+            assertEquals(1, queued.get(60, TimeUnit.SECONDS).getEmbeddingsCount());
+        } finally {
+            release.countDown();
+        }
+        assertEquals(8, InferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .embed(eight.build()).getEmbeddingsCount(), "with room, the same request is answered");
+        await(() -> models.queued() == 0, "nothing left waiting");
+    }
+
     private Image png(int i) {
         return TestModels.png(images, i);
     }

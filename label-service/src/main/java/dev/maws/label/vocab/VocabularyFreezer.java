@@ -136,6 +136,7 @@ public class VocabularyFreezer {
                         try {
                             labelled.put(r.key(), LabeledImage.parseFrom(r.value()).getSynsetsList());
                         } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+                            labelled.remove(r.key()); // its latest record is not countable: neither is an earlier one
                             LOG.debugf("%s at %d/%d is not a LabeledImage we count (%s)", topic, r.partition(), r.offset(),
                                     e.getMessage());
                         }

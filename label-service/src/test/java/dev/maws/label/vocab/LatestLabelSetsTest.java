@@ -46,13 +46,15 @@ class LatestLabelSetsTest {
         long images = 0;
         for (int partition = 0; partition < 3; partition++) {
             Map<String, List<String>> latest = new HashMap<>();
-            for (int i = 0; i < 20_000; i++) {
-                String id = "p" + partition + "-img-" + r.nextInt(8_000);
+            for (int i = 0; i < 60_000; i++) { // ~4 ints a record: blocks of 65,536 ints fill and are crossed
+                String id = "p" + partition + "-img-" + r.nextInt(25_000);
                 if (r.nextInt(20) == 0) {
                     sets.remove(key(id));
                     latest.remove(id);
                 } else {
-                    List<String> synsets = List.of("n" + r.nextInt(50), "n" + (50 + r.nextInt(50)));
+                    List<String> synsets = r.nextInt(4) == 0 ? List.of("n" + r.nextInt(50))
+                            : r.nextInt(3) == 0 ? List.of("n" + r.nextInt(50), "n" + (50 + r.nextInt(50)), "n" + (100 + r.nextInt(9)))
+                            : List.of("n" + r.nextInt(50), "n" + (50 + r.nextInt(50)));
                     sets.put(key(id), synsets);
                     latest.put(id, synsets);
                 }
@@ -65,7 +67,27 @@ class LatestLabelSetsTest {
         expected.values().forEach(l -> l.forEach(s -> counts.merge(s, 1L, Long::sum)));
         assertEquals(images, sets.images());
         assertEquals(counts, sets.synsetCounts());
-        assertTrue(images > 20_000, images + " images");
+        assertTrue(images > 60_000, images + " images");
+    }
+
+    @Test
+    void recordsThatFillABlockExactlyAndReLabellingInPlaceCount() {
+        LatestLabelSets sets = new LatestLabelSets();
+        for (int i = 0; i < 32_768; i++) { // 2 ints each: the first block exactly full
+            sets.put(key("img-" + i), List.of("n" + (i % 7)));
+        }
+        sets.put(key("img-next"), List.of("n9", "n8")); // the first record of the second block
+        sets.put(key("img-0"), List.of()); // fewer labels: rewritten in place
+        sets.put(key("img-1"), List.of("n1", "n2", "n3")); // more: a new place
+        assertEquals(32_769, sets.imagesInPartition());
+        sets.endPartition();
+        Map<String, Long> counts = sets.synsetCounts();
+        assertEquals(32_769, sets.images());
+        assertEquals(4_682L - 1, counts.get("n0"), "img-0 re-labelled with nothing");
+        assertEquals(4_681L, counts.get("n1"), "img-1 keeps n1");
+        assertEquals(4_681L + 1, counts.get("n2"));
+        assertEquals(4_681L + 1, counts.get("n3"));
+        assertEquals(1L, counts.get("n9"));
     }
 
     @Test

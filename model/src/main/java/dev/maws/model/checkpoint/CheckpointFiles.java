@@ -50,13 +50,24 @@ public interface CheckpointFiles {
                     }
 
                     @Override
+                    public void flush() throws IOException {
+                        out.flush();
+                    }
+
+                    @Override
                     public void close() throws IOException {
                         if (closed) {
                             return; // writers such as Jackson close what they were given
                         }
+                        try {
+                            out.close();
+                            Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING,
+                                    StandardCopyOption.ATOMIC_MOVE);
+                        } catch (IOException | RuntimeException e) {
+                            abort(); // a full disk at the last bytes: nothing published, nothing left behind
+                            throw e;
+                        }
                         closed = true;
-                        out.close();
-                        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                     }
 
                     @Override

@@ -88,6 +88,19 @@ public final class S3CheckpointFiles implements CheckpointFiles {
                 } catch (IOException e) {
                     throw uploadFailure(e);
                 }
+                // the end is queued: the upload will complete whatever this thread does, so an interrupt
+                // here waits for its outcome rather than reporting a failure for a file that then appears
+                boolean interrupted = false;
+                while (upload.isAlive()) {
+                    try {
+                        upload.join();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
                 IOException failed = uploadFailure(null);
                 if (failed != null) {
                     throw failed;

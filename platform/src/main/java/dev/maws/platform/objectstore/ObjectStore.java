@@ -140,7 +140,7 @@ public final class ObjectStore implements AutoCloseable {
 
     /** The object's bytes, or empty when there is no such object. */
     public Optional<byte[]> find(String key) {
-        return findUpTo(key, Integer.MAX_VALUE - 8);
+        return read(key, InputStream::readAllBytes); // an object over 2 GB fails rather than coming back cut
     }
 
     /**
@@ -149,12 +149,20 @@ public final class ObjectStore implements AutoCloseable {
      * refuses a longer answer without reading the rest of a large object into memory.
      */
     public Optional<byte[]> findUpTo(String key, int limit) {
-        checkKey(key);
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0, got " + limit);
         }
+        return read(key, in -> in.readNBytes(limit));
+    }
+
+    private interface Body {
+        byte[] read(InputStream in) throws IOException;
+    }
+
+    private Optional<byte[]> read(String key, Body body) {
+        checkKey(key);
         try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
-            return Optional.of(in.readNBytes(limit));
+            return Optional.of(body.read(in));
         } catch (ErrorResponseException e) {
             if (isNotFound(e)) {
                 return Optional.empty();
