@@ -58,7 +58,7 @@ final class LabelBenchmark implements BenchMain.Benchmark {
         WordNetIndex wordNet = WordNetIndex.load();
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         Labeler labeler = new Labeler(wordNet, new SenseChooser(wordNet, List.of(WordNetIndex.PHYSICAL_ENTITY), List.of()),
-                100, 100_000);
+                100, 100_000, 100);
 
         List<String> captions = captions(names, 200_000, new Random(1));
         int labels = 0;
@@ -75,7 +75,7 @@ final class LabelBenchmark implements BenchMain.Benchmark {
 
         // the same captions, each tag seen for the first time: the cost of segmentation itself
         Labeler cold = new Labeler(wordNet, new SenseChooser(wordNet, List.of(WordNetIndex.PHYSICAL_ENTITY), List.of()),
-                100, 0);
+                100, 0, 100);
         int coldN = 5_000;
         long t2 = System.nanoTime();
         for (int i = 0; i < coldN; i++) {

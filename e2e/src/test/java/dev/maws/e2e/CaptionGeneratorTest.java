@@ -16,7 +16,7 @@ import dev.maws.label.wordnet.WordNetIndex;
 class CaptionGeneratorTest {
     private static final WordNetIndex WORDNET = WordNetIndex.load();
     private static final Labeler LABELER = new Labeler(WORDNET,
-            new SenseChooser(WORDNET, List.of(WordNetIndex.PHYSICAL_ENTITY), List.of()), 100, 10_000);
+            new SenseChooser(WORDNET, List.of(WordNetIndex.PHYSICAL_ENTITY), List.of()), 100, 10_000, 100);
 
     private static List<String> synsets(String caption) {
         return LABELER.label(caption).labels().stream().map(Labeler.Label::synset).toList();

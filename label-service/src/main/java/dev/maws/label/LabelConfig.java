@@ -40,6 +40,13 @@ public interface LabelConfig {
     @WithDefault("100")
     int maxTagLength();
 
+    /**
+     * Most distinct hashtags in one caption; more is refused (400 / INVALID_ARGUMENT, or captions.dlq).
+     * The sense choice compares each tag with every other: its cost grows with their square.
+     */
+    @WithDefault("100")
+    int maxHashtagsPerCaption();
+
     Vocab vocabulary();
 
     /** Frozen vocabularies ({@code FreezeVocabulary}). */

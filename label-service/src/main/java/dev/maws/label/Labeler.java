@@ -1,9 +1,12 @@
 package dev.maws.label;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -37,8 +40,14 @@ public final class Labeler {
     private final Segmenter segmenter;
     private final SenseChooser senses;
     private final Cache<String, Tag> tagCache;
+    private final int maxHashtags;
 
-    public Labeler(WordNetIndex wordNet, SenseChooser senses, int maxTagLength, long tagCacheSize) {
+    /**
+     * @param maxHashtags most distinct hashtags a caption may have (the sense choice compares every tag with
+     *     every other: its cost grows with their square)
+     */
+    public Labeler(WordNetIndex wordNet, SenseChooser senses, int maxTagLength, long tagCacheSize, int maxHashtags) {
+        this.maxHashtags = maxHashtags;
         this.wordNet = wordNet;
         this.extractor = new HashtagExtractor(maxTagLength);
         this.segmenter = new Segmenter(wordNet);
@@ -46,9 +55,15 @@ public final class Labeler {
         this.tagCache = Caffeine.newBuilder().maximumSize(tagCacheSize).build();
     }
 
+    /** @throws IllegalArgumentException for a caption of more than {@code maxHashtags} distinct hashtags */
     public Result label(String caption) {
         HashtagExtractor.Parsed parsed = extractor.parse(caption);
         List<Hashtag> tags = parsed.hashtags();
+        long distinct = tags.stream().map(Hashtag::raw).distinct().count();
+        if (distinct > maxHashtags) {
+            throw new IllegalArgumentException("caption has " + distinct + " distinct hashtags, more than "
+                    + "maws.label.max-hashtags-per-caption = " + maxHashtags);
+        }
         List<String> hashtags = new ArrayList<>(tags.size());
         // the lemma each tag names: the whole tag when WordNet has it, else the compound's head noun
         Tag[] named = new Tag[tags.size()];
@@ -57,25 +72,34 @@ public final class Labeler {
             hashtags.add(t.normalized());
             named[i] = tagCache.get(t.raw(), k -> tagOf(t));
         }
-        // context: the caption words' likeliest senses, and every other tag's senses
-        List<SenseChooser.Senses> words = new ArrayList<>();
+        // context: the caption words' likeliest senses, and every other tag's senses; each once, since
+        // similarity is a best match over the context and repeats would only cost (a caption of one tag
+        // written 500 times took 0.2-0.4 s)
+        Set<SenseChooser.Senses> words = Collections.newSetFromMap(new IdentityHashMap<>());
         for (String w : parsed.words()) {
             List<WordNetIndex.Surface> nouns = wordNet.nouns(w);
             if (!nouns.isEmpty()) {
                 words.add(senses.senses(nouns.get(0).lemma()));
             }
         }
+        Map<WordNetIndex.Lemma, Tag> lemmas = new LinkedHashMap<>(); // distinct, in caption order
+        for (Tag t : named) {
+            if (t.lemma() != null) {
+                lemmas.putIfAbsent(t.lemma(), t);
+            }
+        }
         Map<String, Label> bySynset = new LinkedHashMap<>();
-        List<SenseChooser.Senses> context = new ArrayList<>(words.size() + named.length);
+        Set<WordNetIndex.Lemma> chosen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<SenseChooser.Senses> context = new ArrayList<>(words.size() + lemmas.size());
         for (int i = 0; i < named.length; i++) {
             WordNetIndex.Lemma lemma = named[i].lemma();
-            if (lemma == null) {
+            if (lemma == null || !chosen.add(lemma)) { // the same lemma again: the same choice, already made
                 continue;
             }
             context.clear();
             context.addAll(words);
-            for (Tag other : named) {
-                if (other.lemma() != null && other.lemma() != lemma) {
+            for (Tag other : lemmas.values()) {
+                if (other.lemma() != lemma) {
                     context.add(other.senses());
                 }
             }

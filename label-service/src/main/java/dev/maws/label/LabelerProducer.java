@@ -31,6 +31,6 @@ public class LabelerProducer {
     @Singleton
     Labeler labeler(WordNetIndex wordNet, LabelConfig config) {
         SenseChooser senses = new SenseChooser(wordNet, config.allowRoots(), config.denyRoots().orElse(List.of()));
-        return new Labeler(wordNet, senses, config.maxTagLength(), config.tagCacheSize());
+        return new Labeler(wordNet, senses, config.maxTagLength(), config.tagCacheSize(), config.maxHashtagsPerCaption());
     }
 }

@@ -131,6 +131,26 @@ class CaptionPipelineTest {
         String why = new String(d.headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8);
         assertTrue(why.contains("maws.label.max-caption-length = 2200"), why);
 
+        // the same with a 1 MB key and 2 MB of headers (gzip makes them small too): both bounded in the dead letter
+        String longKey = "k-" + UUID.randomUUID() + "-" + "k".repeat(1_000_000);
+        ProducerRecord<String, byte[]> heavy = new ProducerRecord<>(DevStack.TOPIC_CAPTIONS, longKey, new byte[] {1, 2, 3});
+        for (int i = 0; i < 2; i++) {
+            heavy.headers().add("h" + i, new byte[1 << 20]);
+        }
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(heavy).get(30, TimeUnit.SECONDS);
+        }
+        String keyStart = longKey.substring(0, 4096);
+        List<ConsumerRecord<String, byte[]>> heavyDead = DevStackClients.consume(kafka, DevStack.TOPIC_CAPTIONS_DLQ,
+                r -> keyStart.equals(r.key()), 1, Duration.ofSeconds(60));
+        assertEquals(1, heavyDead.size(), "dead-lettered, key cut to its first 4,096 bytes");
+        org.apache.kafka.common.header.Headers h = heavyDead.get(0).headers();
+        assertEquals(Integer.toString(longKey.length()), new String(h.lastHeader("dead-letter-key-bytes").value(),
+                StandardCharsets.UTF_8));
+        assertEquals("2 headers, 2097168 bytes", new String(h.lastHeader("dead-letter-headers-dropped").value(),
+                StandardCharsets.UTF_8));
+        assertEquals(null, h.lastHeader("h0"), "the record's own headers were dropped");
+
         // an image posted without a caption is an image: labelled, with no labels (MAE still trains on it)
         List<ConsumerRecord<String, byte[]>> out = DevStackClients.consume(kafka, DevStack.TOPIC_LABELED_IMAGES,
                 r -> blank.equals(r.key()), 1, Duration.ofSeconds(60));

@@ -55,6 +55,14 @@ class LabelApiTest {
         given().contentType(ContentType.JSON).body(Map.of("captions", List.of("#dog", "x".repeat(2201))))
                 .when().post("/v1/label").then().statusCode(400)
                 .body("error", containsString("captions[1] has 2201 characters"));
+        StringBuilder spam = new StringBuilder();
+        for (int i = 0; i < 101; i++) {
+            spam.append("#tag").append(i).append("x ");
+        }
+        given().contentType(ContentType.JSON).body(Map.of("captions", List.of("#dog", spam.toString())))
+                .when().post("/v1/label").then().statusCode(400)
+                .body("error", equalTo("captions[1]: caption has 101 distinct hashtags, more than "
+                        + "maws.label.max-hashtags-per-caption = 100"));
         given().contentType(ContentType.JSON).body("{\"captions\": \"#not a list\"}").when().post("/v1/label")
                 .then().statusCode(400);
         String oversize = oversizeBody();

@@ -9,7 +9,7 @@ import dev.maws.label.wordnet.WordNetIndex;
 public final class TestWordNet {
     public static final WordNetIndex INDEX = WordNetIndex.load();
     public static final SenseChooser SENSES = new SenseChooser(INDEX, List.of(WordNetIndex.PHYSICAL_ENTITY), List.of());
-    public static final Labeler LABELER = new Labeler(INDEX, SENSES, 100, 10_000);
+    public static final Labeler LABELER = new Labeler(INDEX, SENSES, 100, 10_000, 100);
 
     private TestWordNet() {}
 }

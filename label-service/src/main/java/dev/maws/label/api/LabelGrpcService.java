@@ -24,7 +24,8 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * gRPC {@code LabelService}. Errors: INVALID_ARGUMENT (limits, malformed version or sizes, with the
- * rule to follow), NOT_FOUND (unknown vocabulary), FAILED_PRECONDITION (nothing to freeze yet).
+ * rule to follow), NOT_FOUND (unknown vocabulary), FAILED_PRECONDITION (nothing to freeze yet), ABORTED (another
+ * freeze is running: retry when it has finished).
  */
 @GrpcService
 public class LabelGrpcService extends MutinyLabelServiceGrpc.LabelServiceImplBase {
@@ -63,7 +64,7 @@ public class LabelGrpcService extends MutinyLabelServiceGrpc.LabelServiceImplBas
             for (String term : request.getTermsList()) {
                 Labeler.Resolution r = labeler.resolve(term);
                 if (within != null) {
-                    r = VocabularyCatalog.restrict(r, within);
+                    r = vocabularies.restrict(r, within);
                 }
                 ResolvedTerm.Builder t = ResolvedTerm.newBuilder().setTerm(term).setUnresolvedReason(r.unresolvedReason());
                 for (Labeler.Label l : r.synsets()) {
@@ -106,6 +107,8 @@ public class LabelGrpcService extends MutinyLabelServiceGrpc.LabelServiceImplBas
             return Uni.createFrom().failure(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
         } catch (dev.maws.label.vocab.VocabularyFreezer.NothingToFreezeException e) {
             return Uni.createFrom().failure(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+        } catch (VocabularyCatalog.FreezeRunningException e) {
+            return Uni.createFrom().failure(Status.ABORTED.withDescription(e.getMessage()).asRuntimeException());
         }
     }
 

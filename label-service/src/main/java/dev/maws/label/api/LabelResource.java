@@ -36,6 +36,14 @@ public class LabelResource {
     public LabelResponse label(LabelRequest request) {
         List<String> captions = request == null ? null : request.captions();
         limits.checkBatch(captions);
-        return new LabelResponse(captions.stream().map(labeler::label).toList());
+        List<Labeler.Result> results = new java.util.ArrayList<>(captions.size());
+        for (int i = 0; i < captions.size(); i++) {
+            try {
+                results.add(labeler.label(captions.get(i)));
+            } catch (IllegalArgumentException e) { // a limit only labelling finds (distinct hashtags): say which caption
+                throw new IllegalArgumentException("captions[" + i + "]: " + e.getMessage(), e);
+            }
+        }
+        return new LabelResponse(results);
     }
 }

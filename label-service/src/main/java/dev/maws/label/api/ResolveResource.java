@@ -46,6 +46,6 @@ public class ResolveResource {
             return new ResolveResponse(terms.stream().map(labeler::resolve).toList());
         }
         Vocabulary within = vocabularies.get(version);
-        return new ResolveResponse(terms.stream().map(t -> VocabularyCatalog.restrict(labeler.resolve(t), within)).toList());
+        return new ResolveResponse(terms.stream().map(t -> vocabularies.restrict(labeler.resolve(t), within)).toList());
     }
 }

@@ -66,6 +66,15 @@ public class CaptionProcessor {
     private static final String DEAD_LETTERS = "captions-dlq";
     /** On a dead letter whose value was cut to maws.label.dead-letter-max-value-bytes: the original size. */
     public static final String DEAD_LETTER_VALUE_BYTES = "dead-letter-value-bytes";
+    /** On a dead letter whose key was cut to {@link #DEAD_LETTER_MAX_KEY_BYTES}: the original size. */
+    public static final String DEAD_LETTER_KEY_BYTES = "dead-letter-key-bytes";
+    /** On a dead letter that could not carry the record's own headers: how many, and their bytes. */
+    public static final String DEAD_LETTER_HEADERS_DROPPED = "dead-letter-headers-dropped";
+    /** The key and the record's headers of a dead letter are bounded as its value is: all of it must fit one request. */
+    static final int DEAD_LETTER_MAX_KEY_BYTES = 4096;
+    static final int DEAD_LETTER_MAX_HEADER_BYTES = 65536;
+    /** Our own headers (reason cut to this many characters, topic, partition, offset, class). */
+    static final int DEAD_LETTER_MAX_REASON_CHARS = 2000;
     private static final Logger LOG = Logger.getLogger(CaptionProcessor.class);
 
     private final Labeler labeler;
@@ -93,7 +102,17 @@ public class CaptionProcessor {
             @Channel(DEAD_LETTERS) Emitter<byte[]> deadLetterChannel,
             @ConfigProperty(name = "mp.messaging.outgoing." + OUTPUT + ".topic", defaultValue = OUTPUT) String outputTopic,
             @ConfigProperty(name = "mp.messaging.outgoing." + DEAD_LETTERS + ".topic", defaultValue = DEAD_LETTERS)
-            String deadLetterTopic) {
+            String deadLetterTopic,
+            @ConfigProperty(name = "mp.messaging.outgoing." + DEAD_LETTERS + ".max.request.size", defaultValue = "1048576")
+            int deadLetterMaxRequestBytes) {
+        long largest = (long) config.deadLetterMaxValueBytes() + DEAD_LETTER_MAX_KEY_BYTES + DEAD_LETTER_MAX_HEADER_BYTES
+                + 4L * DEAD_LETTER_MAX_REASON_CHARS + 4096;
+        if (largest > deadLetterMaxRequestBytes) { // a dead letter that cannot be sent would stop the channel
+            throw new IllegalStateException("maws.label.dead-letter-max-value-bytes=" + config.deadLetterMaxValueBytes()
+                    + " leaves no room in mp.messaging.outgoing." + DEAD_LETTERS + ".max.request.size="
+                    + deadLetterMaxRequestBytes + " for the key, headers and reason of a dead letter (up to " + largest
+                    + " bytes in all)");
+        }
         this.labeler = labeler;
         this.limits = limits;
         this.deadLetterMaxValueBytes = config.deadLetterMaxValueBytes();
@@ -143,6 +162,9 @@ public class CaptionProcessor {
 
     private void deadLetter(KafkaRecord<String, byte[]> record, RuntimeException e, BatchAcks acks) {
         String reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
+        if (reason.length() > DEAD_LETTER_MAX_REASON_CHARS) {
+            reason = reason.substring(0, DEAD_LETTER_MAX_REASON_CHARS) + "...";
+        }
         long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getOffset)
                 .orElse(-1L);
         if (!(e instanceof IllegalArgumentException)) {
@@ -153,8 +175,28 @@ public class CaptionProcessor {
         deadLetters.record(reason);
         byte[] value = record.getPayload() == null ? new byte[0] : record.getPayload();
         int keep = deadLetterMaxValueBytes;
-        ProducerRecord<String, byte[]> dead = new ProducerRecord<>(deadLetterTopic, null, record.getKey(),
-                value.length > keep ? Arrays.copyOf(value, keep) : value, record.getHeaders());
+        // key and headers bounded too: a record under the broker's limit compressed may be far over it whole
+        String key = record.getKey();
+        byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+        if (keyBytes != null && keyBytes.length > DEAD_LETTER_MAX_KEY_BYTES) {
+            key = new String(Arrays.copyOf(keyBytes, DEAD_LETTER_MAX_KEY_BYTES), StandardCharsets.UTF_8);
+        }
+        long headerBytes = 0;
+        int headerCount = 0;
+        for (org.apache.kafka.common.header.Header h : record.getHeaders()) {
+            headerBytes += h.key().length() * 4L + (h.value() == null ? 0 : h.value().length);
+            headerCount++;
+        }
+        boolean dropHeaders = headerBytes > DEAD_LETTER_MAX_HEADER_BYTES;
+        ProducerRecord<String, byte[]> dead = new ProducerRecord<>(deadLetterTopic, null, key,
+                value.length > keep ? Arrays.copyOf(value, keep) : value,
+                dropHeaders ? new org.apache.kafka.common.header.internals.RecordHeaders() : record.getHeaders());
+        if (keyBytes != null && keyBytes.length > DEAD_LETTER_MAX_KEY_BYTES) {
+            dead.headers().add(header(DEAD_LETTER_KEY_BYTES, Integer.toString(keyBytes.length)));
+        }
+        if (dropHeaders) {
+            dead.headers().add(header(DEAD_LETTER_HEADERS_DROPPED, headerCount + " headers, " + headerBytes + " bytes"));
+        }
         if (value.length > keep) {
             // it arrived compressed or near the broker's limit: whole, it could not be sent on and would
             // stop the channel at every restart

@@ -25,6 +25,7 @@ import dev.maws.platform.vocabulary.VocabularyStore;
 @Singleton
 public class VocabularyCatalog {
     private static final String PREFIX = "vocab/";
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(VocabularyCatalog.class);
     static final int KEPT_WHOLE = 8;
 
     private final VocabularyFreezer freezer;
@@ -32,6 +33,8 @@ public class VocabularyCatalog {
     private final ObjectStore store;
     private final Cache<String, Vocabulary> whole = Caffeine.newBuilder().maximumSize(KEPT_WHOLE).build();
     private final Map<String, Vocabulary> summaries = new ConcurrentHashMap<>();
+    private final Cache<String, java.util.Set<String>> synsetSets = Caffeine.newBuilder().maximumSize(KEPT_WHOLE).build();
+    private final java.util.concurrent.locks.ReentrantLock freezing = new java.util.concurrent.locks.ReentrantLock();
 
     VocabularyCatalog(VocabularyFreezer freezer, VocabularyStore vocabularies, ObjectStore store) {
         this.freezer = freezer;
@@ -39,11 +42,19 @@ public class VocabularyCatalog {
         this.store = store;
     }
 
+    /** @throws FreezeRunningException while another freeze runs (each reads the whole topic and holds its memory) */
     public Vocabulary freeze(long minCount, int maxSize) {
-        Vocabulary v = freezer.freeze(minCount, maxSize);
-        whole.put(v.version(), v);
-        summaries.put(v.version(), summary(v));
-        return v;
+        if (!freezing.tryLock()) {
+            throw new FreezeRunningException();
+        }
+        try {
+            Vocabulary v = freezer.freeze(minCount, maxSize);
+            whole.put(v.version(), v);
+            summaries.put(v.version(), summary(v));
+            return v;
+        } finally {
+            freezing.unlock();
+        }
     }
 
     /**
@@ -62,7 +73,20 @@ public class VocabularyCatalog {
             if (key.endsWith(".json") && key.indexOf('/', PREFIX.length()) < 0) {
                 String version = key.substring(PREFIX.length(), key.length() - ".json".length());
                 if (Vocabulary.VERSION.matcher(version).matches()) {
-                    out.add(summaries.computeIfAbsent(version, v -> summary(get(v))));
+                    Vocabulary s = summaries.get(version);
+                    if (s == null) {
+                        try { // read past the cache of whole ones: a listing would push the vocabularies in use out
+                            s = vocabularies.find(version).map(VocabularyCatalog::summary).orElse(null);
+                        } catch (RuntimeException e) { // one unreadable file must not hide every other version
+                            LOG.warnf("vocabulary %s is unreadable and left out of the listing: %s", version, e.getMessage());
+                        }
+                        if (s != null) {
+                            summaries.put(version, s);
+                        }
+                    }
+                    if (s != null) {
+                        out.add(s);
+                    }
                 }
             }
         }
@@ -79,11 +103,12 @@ public class VocabularyCatalog {
      * A resolution restricted to the synsets of a vocabulary; a term left with none says which of
      * its synsets the vocabulary lacks.
      */
-    public static Labeler.Resolution restrict(Labeler.Resolution r, Vocabulary vocabulary) {
+    public Labeler.Resolution restrict(Labeler.Resolution r, Vocabulary vocabulary) {
         if (r.synsets().isEmpty()) {
             return r;
         }
-        java.util.Set<String> in = vocabulary.indexBySynset().keySet();
+        // built once per version, not once per term (a 100,000-synset vocabulary times 256 terms)
+        java.util.Set<String> in = synsetSets.get(vocabulary.version(), v -> vocabulary.indexBySynset().keySet());
         List<Labeler.Label> kept = r.synsets().stream().filter(l -> in.contains(l.synset())).toList();
         if (!kept.isEmpty()) {
             return new Labeler.Resolution(r.term(), kept, "");
@@ -91,6 +116,13 @@ public class VocabularyCatalog {
         return new Labeler.Resolution(r.term(), List.of(), "none of its synsets ("
                 + String.join(", ", r.synsets().stream().map(l -> l.synset() + " " + l.lemma()).toList())
                 + ") is in vocabulary " + vocabulary.version());
+    }
+
+    /** A freeze was asked for while another one runs. */
+    public static final class FreezeRunningException extends IllegalStateException {
+        FreezeRunningException() {
+            super("another vocabulary freeze is running; retry when it has finished");
+        }
     }
 
     /** No vocabulary of that version. */

@@ -44,6 +44,7 @@ import dev.maws.proto.v1.LabeledImage;
 @Singleton
 public class VocabularyFreezer {
     private static final Logger LOG = Logger.getLogger(VocabularyFreezer.class);
+    private static final java.util.regex.Pattern SYNSET_ID = java.util.regex.Pattern.compile("n\\d{8}");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final VocabularyStore store;
@@ -75,7 +76,14 @@ public class VocabularyFreezer {
         int size = maxSize == 0 ? limit : maxSize;
         long t0 = System.nanoTime();
         Scan scan = scan();
+        // the topic is open to any producer: an id that is no WordNet noun synset cannot be in a vocabulary
+        List<String> invalid = scan.counts.keySet().stream().filter(id -> !isNounSynset(id)).sorted().toList();
+        if (!invalid.isEmpty()) {
+            LOG.warnf("%d synset id(s) on %s are not WordNet noun synsets and are left out, e.g. %s", invalid.size(),
+                    config.vocabulary().topic(), invalid.subList(0, Math.min(5, invalid.size())));
+        }
         List<Map.Entry<String, Long>> kept = scan.counts.entrySet().stream()
+                .filter(e -> isNounSynset(e.getKey()))
                 .filter(e -> e.getValue() >= Math.max(1, minCount))
                 .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()))
                 .limit(size).toList();
@@ -99,6 +107,17 @@ public class VocabularyFreezer {
     }
 
     private record Scan(Map<String, Long> counts, long images) {}
+
+    private boolean isNounSynset(String id) {
+        if (!SYNSET_ID.matcher(id).matches()) {
+            return false;
+        }
+        try {
+            return !wordnet.lemmas(WordNetIndex.offset(id)).isEmpty();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
 
     private Scan scan() {
         Properties p = new Properties();
