@@ -236,6 +236,9 @@ class TrainingJobsTest {
         e = assertThrows(StatusRuntimeException.class,
                 () -> trainer.getJob(GetJobRequest.newBuilder().setId("mae-20000101000000-00000000").build()));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> trainer.listCheckpoints(
+                dev.maws.proto.v1.ListCheckpointsRequest.newBuilder().setJobId("mae-20000101000000-00000000").build()));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), "no such job, rather than no checkpoints yet");
         e = assertThrows(StatusRuntimeException.class, () -> trainer.getJob(GetJobRequest.newBuilder().setId("../x").build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     }
@@ -252,6 +255,7 @@ class TrainingJobsTest {
         RestAssured.given().contentType("application/json").body("{}").post("/v1/jobs").then().statusCode(401);
         RestAssured.given().header("Authorization", "Bearer wrong").post("/v1/jobs/mae-1/cancel").then().statusCode(401);
         RestAssured.get("/v1/jobs/mae-20000101000000-00000000").then().statusCode(404);
+        RestAssured.get("/v1/jobs/mae-20000101000000-00000000/checkpoints").then().statusCode(404);
         RestAssured.get("/v1/jobs?state=sleeping").then().statusCode(400);
 
         String created = RestAssured.given().header("Authorization", "Bearer test-token").contentType("application/json")

@@ -73,7 +73,13 @@ public final class BatchPipeline implements AutoCloseable {
         if (resumeFrom != null) {
             this.start = resumeFrom;
         } else {
-            EpochReader.Offsets range = reader.snapshot();
+            EpochReader.Offsets range;
+            try {
+                range = reader.snapshot();
+            } catch (RuntimeException e) { // the consumer must not linger (its sockets, its JMX name)
+                reader.close();
+                throw e;
+            }
             this.start = new DataPosition(0, range.begin(), range.end(), 0, DataPosition.Counters.ZERO);
         }
         AtomicInteger n = new AtomicInteger();

@@ -41,6 +41,9 @@ final class EpochReader implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
+        // an epoch's recorded offsets that are gone (topic recreated, records deleted) are an error, not a
+        // silent jump to the end of the partition (Kafka's default, "latest")
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         try {
             consumer.partitionsFor(topic, Duration.ofSeconds(30))
@@ -119,8 +122,23 @@ final class EpochReader implements AutoCloseable {
             }
             consumer.resume(partitions);
             consumer.pause(full);
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+            org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> polled;
+            try {
+                polled = consumer.poll(POLL);
+            } catch (org.apache.kafka.clients.consumer.InvalidOffsetException e) {
+                throw new IllegalStateException("the epoch's records from " + e.partitions() + " are no longer on the topic"
+                        + " (recreated, or its records deleted); this run cannot go on from its recorded position", e);
+            }
+            for (ConsumerRecord<String, byte[]> r : polled) {
                 buffered.get(new TopicPartition(r.topic(), r.partition())).add(r);
+            }
+            if (polled.isEmpty()) { // nothing more: is there anything left below the epoch's end at all?
+                long now = consumer.endOffsets(List.of(tp)).get(tp);
+                if (now < limit) {
+                    throw new IllegalStateException(tp + " ends at offset " + now + ", before the epoch's recorded end "
+                            + limit + " (the topic was recreated or truncated); this run cannot go on from its recorded "
+                            + "position");
+                }
             }
         }
     }

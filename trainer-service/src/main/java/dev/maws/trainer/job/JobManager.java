@@ -42,6 +42,8 @@ import io.smallrye.mutiny.Multi;
 @Singleton
 public class JobManager {
     private static final Logger LOG = Logger.getLogger(JobManager.class);
+    private static final int END_SAVE_ATTEMPTS = 5;
+    private static final long RETRY_PAUSE_MILLIS = 2_000;
     private static final Set<JobState> ENDED = Set.of(JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED,
             JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_INTERRUPTED);
 
@@ -154,7 +156,8 @@ public class JobManager {
     /** The job's events from now on, starting with its current state; completes when the job ends. */
     public Multi<JobEvent> watch(String id) {
         Job now = get(id).orElseThrow(() -> new NoSuchJobException(id));
-        return Multi.createFrom().emitter(emitter -> {
+        // LATEST: a watcher that stops reading holds one event, not every event of a job that runs for days
+        return Multi.createFrom().<JobEvent>emitter(emitter -> {
             Consumer<JobEvent> watcher = event -> {
                 emitter.emit(event);
                 if (event.getKind().equals("state") && ENDED.contains(event.getJob().getState())) {
@@ -162,44 +165,62 @@ public class JobManager {
                 }
             };
             watchers.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(watcher);
-            emitter.onTermination(() -> watchers.getOrDefault(id, List.of()).remove(watcher));
+            emitter.onTermination(() -> watchers.computeIfPresent(id, (k, list) -> {
+                list.remove(watcher);
+                return list.isEmpty() ? null : list;
+            }));
             Job current = get(id).orElse(now);
             watcher.accept(JobEvent.newBuilder().setJob(current).setKind("state").setMessage(stateName(current.getState()))
                     .build());
-        });
+        }, io.smallrye.mutiny.subscription.BackPressureStrategy.LATEST);
     }
 
     private void work() {
         while (!stopping) {
             String id;
             try {
-                id = queue.take();
+                // a timed wait, not an interrupt from stop(): an interrupt that arrived just as a job was
+                // taken would stay set and fail the S3 calls that save its state
+                id = queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
+            if (id == null) {
+                continue;
+            }
             try {
                 runOne(id);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // an Error too (a GPU library's): the worker must live on for the jobs queued
                 LOG.errorf(e, "%s: could not be run", id);
             }
         }
     }
 
     private void runOne(String id) {
-        Job job;
+        Job job = null;
         // under the lock of cancel(): a job is either cancelled while still queued or seen running by it
         synchronized (this) {
-            Optional<Job> found = store.find(id);
-            if (found.isEmpty() || found.get().getState() != JobState.JOB_STATE_QUEUED) {
-                return; // cancelled meanwhile
+            try {
+                Optional<Job> found = store.find(id);
+                if (found.isEmpty() || found.get().getState() != JobState.JOB_STATE_QUEUED) {
+                    return; // cancelled meanwhile
+                }
+                job = found.get().toBuilder().setState(JobState.JOB_STATE_RUNNING).clearError().build();
+                if (job.getStartedAt().isEmpty()) {
+                    job = job.toBuilder().setStartedAt(now()).build();
+                }
+                store.save(job);
+                running = job;
+                checkpointedThisRun = false;
+            } catch (ObjectStoreException e) { // S3 unreachable: the job stays queued, at the back, rather than lost
+                LOG.warnf("%s: could not start (%s); queued again", id, e.getMessage());
+                queue.add(id);
+                job = null;
             }
-            job = found.get().toBuilder().setState(JobState.JOB_STATE_RUNNING).clearError().build();
-            if (job.getStartedAt().isEmpty()) {
-                job = job.toBuilder().setStartedAt(now()).build();
-            }
-            store.save(job);
-            running = job;
-            checkpointedThisRun = false;
+        }
+        if (job == null) {
+            pause(RETRY_PAUSE_MILLIS); // outside the lock: cancel() must not wait for it
+            return;
         }
         publish(job, "state", "running");
         Job end;
@@ -209,7 +230,7 @@ public class JobManager {
             if (stopping && end.getState() == JobState.JOB_STATE_CANCELLED && !cancelRequests.contains(id)) {
                 end = end.toBuilder().setState(JobState.JOB_STATE_INTERRUPTED).build();
             }
-        } catch (Exception | OutOfMemoryError e) {
+        } catch (Throwable e) { // any Error too: the job must end with its reason, not stay RUNNING
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             Job last = running == null ? job : running;
             if (stopping) {
@@ -224,14 +245,47 @@ public class JobManager {
             end = end.toBuilder().setFinishedAt(now()).build();
         }
         end = afterCheckpoint(end, false);
-        synchronized (this) { // a cancel() from now on sees the job ended, so none is left over for a later resume
-            running = null;
-            cancelRequests.remove(id);
-            store.save(end);
+        try {
+            saveEnd(end);
+        } finally { // watchers learn the outcome even when S3 did not take it
+            synchronized (this) { // a cancel() from now on sees the job ended, so none is left over for a later resume
+                running = null;
+                cancelRequests.remove(id);
+            }
+            LOG.infof("%s: %s at step %d%s", id, stateName(end.getState()), end.getStep(),
+                    end.getError().isEmpty() ? "" : ": " + end.getError());
+            publish(end, "state", stateName(end.getState()));
         }
-        LOG.infof("%s: %s at step %d%s", id, stateName(end.getState()), end.getStep(),
-                end.getError().isEmpty() ? "" : ": " + end.getError());
-        publish(end, "state", stateName(end.getState()));
+    }
+
+    /**
+     * The job's final record, retried: a job whose end is not saved stays RUNNING in S3, and the next
+     * start would take it for a crash.
+     */
+    private void saveEnd(Job end) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                store.save(end);
+                return;
+            } catch (ObjectStoreException e) {
+                if (attempt == END_SAVE_ATTEMPTS) {
+                    LOG.errorf("%s: its final state %s could not be saved after %d attempts: %s", end.getId(),
+                            stateName(end.getState()), attempt, e.getMessage());
+                    throw e;
+                }
+                LOG.warnf("%s: saving its final state failed (attempt %d of %d), retrying: %s", end.getId(), attempt,
+                        END_SAVE_ATTEMPTS, e.getMessage());
+                pause(RETRY_PAUSE_MILLIS * attempt);
+            }
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -309,10 +363,7 @@ public class JobManager {
      * client is closed (it was not, and a SIGTERM left the job RUNNING there).
      */
     void stop(@Observes ShutdownEvent event) {
-        stopping = true;
-        if (running == null) {
-            worker.interrupt(); // waiting for a job; a running one notices `stopping` before its next step
-        }
+        stopping = true; // a waiting worker sees it within its poll; a running job before its next step
         try {
             worker.join(60_000);
         } catch (InterruptedException e) {

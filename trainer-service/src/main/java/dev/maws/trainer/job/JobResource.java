@@ -122,7 +122,11 @@ public class JobResource {
     @Operation(summary = "Complete checkpoints of a job, oldest first")
     public String checkpoints(@PathParam("id") String id) throws IOException {
         ListCheckpointsResponse.Builder b = ListCheckpointsResponse.newBuilder();
-        for (CheckpointCatalog.Entry e : checkpoints.list(CheckpointCatalog.checkJobId(id))) {
+        List<CheckpointCatalog.Entry> found = checkpoints.list(CheckpointCatalog.checkJobId(id));
+        if (found.isEmpty() && jobs.get(id).isEmpty()) { // no such job, rather than none yet
+            throw new JobManager.NoSuchJobException(id);
+        }
+        for (CheckpointCatalog.Entry e : found) {
             b.addCheckpoints(TrainerGrpcService.info(e));
         }
         return json(b.build());

@@ -229,12 +229,15 @@ public class JobSpecs {
                     + model.imageSize() + " images is " + floats + " floats, more than one batch array can hold ("
                     + (Integer.MAX_VALUE - 8) + "); lower batch_size");
         }
-        long held = floats * Float.BYTES * (config.data().prefetchBatches() + 2L);
+        // prefetch-batches ready, one being assembled, one in the step, and up to prefetch-batches + 1 batches of
+        // decoded images in the fetch window (BatchPipeline): 2 * prefetch-batches + 3 in all
+        long batches = 2L * config.data().prefetchBatches() + 3;
+        long held = floats * Float.BYTES * batches;
         long heap = Runtime.getRuntime().maxMemory();
         if (held > heap / 2) {
             return Optional.of("batch_size " + batchSize + ": the input pipeline would hold " + (held >> 20) + " MB of batches ("
-                    + (config.data().prefetchBatches() + 2) + " of " + (floats * Float.BYTES >> 20)
-                    + " MB, maws.trainer.data.prefetch-batches + 2), more than half the trainer's heap of " + (heap >> 20)
+                    + batches + " of " + (floats * Float.BYTES >> 20)
+                    + " MB, 2 x maws.trainer.data.prefetch-batches + 3), more than half the trainer's heap of " + (heap >> 20)
                     + " MB; lower batch_size or prefetch-batches, or give the JVM more heap (-Xmx)");
         }
         return Optional.empty();

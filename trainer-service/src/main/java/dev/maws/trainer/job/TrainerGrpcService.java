@@ -2,6 +2,7 @@ package dev.maws.trainer.job;
 
 import java.io.IOException;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 import dev.maws.model.checkpoint.CheckpointManifest;
@@ -98,7 +99,11 @@ public class TrainerGrpcService extends MutinyTrainerServiceGrpc.TrainerServiceI
     public Uni<ListCheckpointsResponse> listCheckpoints(ListCheckpointsRequest request) {
         return call(() -> {
             ListCheckpointsResponse.Builder b = ListCheckpointsResponse.newBuilder();
-            for (CheckpointCatalog.Entry e : checkpoints.list(CheckpointCatalog.checkJobId(request.getJobId()))) {
+            List<CheckpointCatalog.Entry> found = checkpoints.list(CheckpointCatalog.checkJobId(request.getJobId()));
+            if (found.isEmpty() && jobs.get(request.getJobId()).isEmpty()) { // no such job, rather than none yet
+                throw new JobManager.NoSuchJobException(request.getJobId());
+            }
+            for (CheckpointCatalog.Entry e : found) {
                 b.addCheckpoints(info(e));
             }
             return b.build();
