@@ -128,11 +128,7 @@ class ServingLimitsTest {
     @Test
     @Order(2)
     void aFullQueueIsRefusedAtOnceAndTheQueuedRequestsStillComplete() throws Exception {
-        if (!ready()) { // run alone: the default model first, so that no retry takes a queue slot
-            TestModels.putVocabulary(vocabularies);
-            TestModels.checkpoint(store, defaultJob(), 1, "WSP", 1);
-            awaitReady();
-        }
+        defaultModelLoaded(); // run alone: the default model first, so that no retry takes a queue slot
         String model = defaultJob() + "/step-1";
         models.load(model);
         InferenceServiceGrpc.InferenceServiceFutureStub async = InferenceServiceGrpc.newFutureStub(channel)
@@ -141,20 +137,9 @@ class ServingLimitsTest {
         EmbedResponse alone = async.embed(request).get();
 
         // hold the inference thread the way a slow model load would: nothing leaves the queue meanwhile
-        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<Void> held = CompletableFuture.runAsync(() -> {
-            try {
-                models.call(() -> {
-                    holding.countDown();
-                    return release.await(60, TimeUnit.SECONDS);
-                });
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> held = holdInferenceThread(release);
         try {
-            assertTrue(holding.await(30, TimeUnit.SECONDS), "the inference thread took the holding task");
             List<ListenableFuture<EmbedResponse>> queued = new ArrayList<>();
             for (int i = 0; i < QUEUE; i++) {
                 queued.add(async.embed(request));
@@ -198,11 +183,7 @@ class ServingLimitsTest {
     @Test
     @Order(3)
     void aRequestOfMoreImagesThanOnePassTakesIsAnsweredInSlices() throws Exception {
-        if (!ready()) {
-            TestModels.putVocabulary(vocabularies);
-            TestModels.checkpoint(store, defaultJob(), 1, "WSP", 1);
-            awaitReady();
-        }
+        defaultModelLoaded();
         String model = defaultJob() + "/step-1";
         InferenceServiceGrpc.InferenceServiceBlockingStub grpc = InferenceServiceGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(60, TimeUnit.SECONDS);
@@ -226,11 +207,7 @@ class ServingLimitsTest {
     @Test
     @Order(4)
     void aRequestIsAdmittedWholeOrNotAtAll() throws Exception {
-        if (!ready()) {
-            TestModels.putVocabulary(vocabularies);
-            TestModels.checkpoint(store, defaultJob(), 1, "WSP", 1);
-            awaitReady();
-        }
+        defaultModelLoaded();
         String model = defaultJob() + "/step-1";
         models.load(model);
         InferenceServiceGrpc.InferenceServiceFutureStub async = InferenceServiceGrpc.newFutureStub(channel)
@@ -240,20 +217,9 @@ class ServingLimitsTest {
         for (int i = 0; i < 8; i++) {
             eight.addImages(png(i));
         }
-        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<Void> held = CompletableFuture.runAsync(() -> {
-            try {
-                models.call(() -> {
-                    holding.countDown();
-                    return release.await(60, TimeUnit.SECONDS);
-                });
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> held = holdInferenceThread(release);
         try {
-            assertTrue(holding.await(30, TimeUnit.SECONDS), "the inference thread took the holding task");
             ListenableFuture<EmbedResponse> queued = async.embed(one);
             await(() -> models.queued() == 1, "one pass waits");
             // two places left, three passes needed: refused whole, none of its slices queued to run for nothing
@@ -270,6 +236,32 @@ class ServingLimitsTest {
         assertEquals(8, InferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .embed(eight.build()).getEmbeddingsCount(), "with room, the same request is answered");
         await(() -> models.queued() == 0, "nothing left waiting");
+    }
+
+    /** Occupies the inference thread until {@code release}; returns once it has taken the task. */
+    private CompletableFuture<Void> holdInferenceThread(CountDownLatch release) throws InterruptedException {
+        CountDownLatch holding = new CountDownLatch(1);
+        CompletableFuture<Void> held = CompletableFuture.runAsync(() -> {
+            try {
+                models.call(() -> {
+                    holding.countDown();
+                    return release.await(60, TimeUnit.SECONDS);
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(holding.await(30, TimeUnit.SECONDS), "the inference thread took the holding task");
+        return held;
+    }
+
+    /** The default model's checkpoint written and loaded (each test may run alone). */
+    private void defaultModelLoaded() throws Exception {
+        if (!ready()) {
+            TestModels.putVocabulary(vocabularies);
+            TestModels.checkpoint(store, defaultJob(), 1, "WSP", 1);
+            awaitReady();
+        }
     }
 
     private Image png(int i) {

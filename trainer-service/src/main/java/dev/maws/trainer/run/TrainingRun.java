@@ -52,6 +52,8 @@ import dev.maws.trainer.job.JobSpecs;
  * same steps as one that never stopped.
  */
 final class TrainingRun {
+    /** Per-step metric lines are written at least this often, checkpoint or not. */
+    static final int METRICS_EVERY_STEPS = 1000;
     private static final Logger LOG = Logger.getLogger(TrainingRun.class);
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final long MASKING = 0x3A5CL;
@@ -186,6 +188,12 @@ final class TrainingRun {
                     firstUnsavedStep = step + 1;
                     job = job.toBuilder().setLastCheckpoint(ref).build();
                     listener.update(job, "checkpoint", "saved " + ref);
+                } else if (step % METRICS_EVERY_STEPS == 0) {
+                    // between far-apart (or no) checkpoints the lines go out anyway: memory stays bounded and
+                    // a kill loses at most these; the steps a resume redoes rewrite the same objects
+                    writeMetrics(firstUnsavedStep, step, metricLines);
+                    metricLines.setLength(0);
+                    firstUnsavedStep = step + 1;
                 }
                 if (last || progress.due()) {
                     job = job.toBuilder().setImagesPerSecond(progress.report(job)).build();
