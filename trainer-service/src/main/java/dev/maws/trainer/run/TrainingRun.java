@@ -61,6 +61,16 @@ final class TrainingRun {
     /** The step plan, fixed when a job first starts and kept in every checkpoint. */
     record Plan(long totalSteps, long warmupSteps, long firstEpochRecords) {}
 
+    /**
+     * The trainer settings that shape a run beyond its spec (the topic read, the shuffle, gradient
+     * clipping), kept in every checkpoint: a resume goes on with them whatever the config says now.
+     */
+    record RunSettings(String topic, int shuffleBuffer, double maxGradNorm) {
+        static RunSettings of(dev.maws.trainer.TrainerConfig config) {
+            return new RunSettings(config.topic(), config.data().shuffleBuffer(), config.maxGradNorm());
+        }
+    }
+
     private final TrainingRuns deps;
     private final JobSpecs.Accepted accepted;
     private final JobSpec spec;
@@ -68,6 +78,7 @@ final class TrainingRun {
     private final BooleanSupplier cancelled;
     private final TrainingRuns.Listener listener;
     private Job job;
+    private RunSettings runSettings;
 
     TrainingRun(TrainingRuns deps, Job job, JobSpecs.Accepted accepted, BooleanSupplier cancelled, TrainingRuns.Listener listener) {
         this.deps = deps;
@@ -110,12 +121,27 @@ final class TrainingRun {
     }
 
     private <M> Job train(DataParallel<M> dp, BatchPipeline.LabelMap labels, StepLoss<M> loss) throws Exception {
-        AdamW optimizer = AdamW.mae(dp.parameters(0), spec.getWeightDecay(), deps.config().maxGradNorm());
+        Optional<CheckpointCatalog.Entry> own = deps.checkpoints().latest(job.getId());
+        // what shapes the run beyond the spec is kept with it: a resume after a rollout that changed the
+        // trainer's config goes on as the run began (another shuffle would skip and repeat records)
+        RunSettings run = RunSettings.of(deps.config());
+        if (own.isPresent()) {
+            Object kept = own.get().manifest().data() == null ? null : own.get().manifest().data().get("run_settings");
+            if (kept != null) {
+                RunSettings started = JSON.convertValue(kept, RunSettings.class);
+                if (!started.equals(run)) {
+                    LOG.infof("%s: resumes with the settings it started with, %s (the trainer's config now: %s)",
+                            job.getId(), started, run);
+                }
+                run = started;
+            }
+        }
+        runSettings = run;
+        AdamW optimizer = AdamW.mae(dp.parameters(0), spec.getWeightDecay(), run.maxGradNorm());
         String stage = spec.getStage() == Stage.STAGE_MAE ? "MAE" : "WSP";
         long step = 0;
         DataPosition resumeAt = null;
         Plan plan = null;
-        Optional<CheckpointCatalog.Entry> own = deps.checkpoints().latest(job.getId());
         if (own.isPresent()) {
             CheckpointManifest m = Checkpoint.load(deps.checkpoints().files(job.getId(), own.get().step()), dp.parameters(0),
                     optimizer);
@@ -131,7 +157,7 @@ final class TrainingRun {
             dp.parameters(r).copyFrom(dp.parameters(0), "");
         }
 
-        BatchPipeline.Settings settings = deps.pipelineSettings(job.getId(), spec, model);
+        BatchPipeline.Settings settings = deps.pipelineSettings(job.getId(), spec, model, run.topic(), run.shuffleBuffer());
         try (BatchPipeline pipeline = new BatchPipeline(settings, deps.images(), deps.decoder(), labels, resumeAt)) {
             if (plan == null) {
                 long records = pipeline.start().span();
@@ -230,7 +256,8 @@ final class TrainingRun {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("position", position);
         data.put("plan", plan);
-        data.put("topic", deps.config().topic());
+        data.put("topic", runSettings.topic());
+        data.put("run_settings", runSettings);
         data.put("seed", spec.getSeed());
         data.put("normalization", dev.maws.platform.image.Pixels.Normalization.standard(model.channels()));
         CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT, stage, model,

@@ -58,14 +58,15 @@ public class TrainingRuns {
         return new TrainingRun(this, job, accepted, cancelled, listener).run();
     }
 
-    BatchPipeline.Settings pipelineSettings(String jobId, JobSpec spec, VitConfig model) {
+    /** {@code topic} and {@code shuffleBuffer} as the run began (see {@link TrainingRun.RunSettings}). */
+    BatchPipeline.Settings pipelineSettings(String jobId, JobSpec spec, VitConfig model, String topic, int shuffleBuffer) {
         AugmentationConfig a = spec.getAugmentation();
         Augmentation augmentation = new Augmentation(a.getRandomResizedCrop(), a.getMinScale(), a.getMaxScale(),
                 a.getHorizontalFlip());
         TrainerConfig.Data d = config.data();
-        return new BatchPipeline.Settings(bootstrapServers, config.topic(), "maws-trainer-" + jobId, spec.getBatchSize(),
+        return new BatchPipeline.Settings(bootstrapServers, topic, "maws-trainer-" + jobId, spec.getBatchSize(),
                 model.imageSize(), model.channels(), augmentation, spec.getSeed(), d.fetchThreads(), d.prefetchBatches(),
-                d.shuffleBuffer(), d.maxBadImageFraction(), d.badImageGrace());
+                shuffleBuffer, d.maxBadImageFraction(), d.badImageGrace());
     }
 
     DjlRuntime runtime() {
