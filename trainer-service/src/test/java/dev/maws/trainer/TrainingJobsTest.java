@@ -182,6 +182,25 @@ class TrainingJobsTest {
     }
 
     @Test
+    void aJobLeftRunningByAStoppedTrainerCanBeCancelledOrResumed() throws Exception {
+        // this profile does not queue such jobs at start (maws.trainer.resume-on-start=false): write two as a
+        // killed trainer leaves them, RUNNING in S3 and run by no one
+        String[] ids = {"mae-20000101000000-0000aa01", "mae-20000101000000-0000aa02"};
+        for (String id : ids) {
+            Job left = Job.newBuilder().setId(id).setSpec(mae(0.2).setWarmupEpochs(0).setSeed(5)).setState(JobState.JOB_STATE_RUNNING)
+                    .setCreatedAt("2000-01-01T00:00:00Z").build();
+            store.put("jobs/" + id + ".json", com.google.protobuf.util.JsonFormat.printer().print(left)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/json");
+        }
+        Job cancelled = trainer.cancelJob(CancelJobRequest.newBuilder().setId(ids[0]).build());
+        assertEquals(JobState.JOB_STATE_CANCELLED, cancelled.getState(), "not a request nobody would ever honour");
+        assertEquals(JobState.JOB_STATE_QUEUED, trainer.resumeJob(ResumeJobRequest.newBuilder().setId(ids[1]).build())
+                .getState());
+        Job resumed = TrainingFixture.await(trainer, ids[1]);
+        assertEquals(JobState.JOB_STATE_SUCCEEDED, resumed.getState(), resumed.getError());
+    }
+
+    @Test
     void aDataPathWithTooManyBadImagesStopsWithTheReason() throws Exception {
         // the fixture has 2 bad images in 196 records; a 0.5 % limit after 10 images trips at the first
         BatchPipeline.Settings settings = new BatchPipeline.Settings(bootstrapServers, "labeled-images", "bad-fraction-test",

@@ -123,6 +123,12 @@ public class JobManager {
             publish(cancelled, "state", "cancelled while queued");
             return cancelled;
         }
+        if (job.getState() == JobState.JOB_STATE_RUNNING && isOrphan(job)) {
+            Job cancelled = job.toBuilder().setState(JobState.JOB_STATE_CANCELLED).setFinishedAt(now()).build();
+            store.save(cancelled);
+            publish(cancelled, "state", "cancelled (it was left running by a trainer that stopped)");
+            return cancelled;
+        }
         if (job.getState() == JobState.JOB_STATE_RUNNING) {
             cancelRequests.add(id);
             return job;
@@ -137,7 +143,8 @@ public class JobManager {
      */
     public synchronized Job resume(String id) {
         Job job = get(id).orElseThrow(() -> new NoSuchJobException(id));
-        if (!ENDED.contains(job.getState()) || job.getState() == JobState.JOB_STATE_SUCCEEDED) {
+        boolean orphan = job.getState() == JobState.JOB_STATE_RUNNING && isOrphan(job);
+        if (!orphan && (!ENDED.contains(job.getState()) || job.getState() == JobState.JOB_STATE_SUCCEEDED)) {
             throw new IllegalStateException("job " + id + " is " + stateName(job.getState()) + "; only interrupted, cancelled "
                     + "or failed jobs can be resumed");
         }
@@ -151,6 +158,16 @@ public class JobManager {
         queue.add(id);
         publish(queued, "state", "queued to resume");
         return queued;
+    }
+
+    /**
+     * RUNNING in S3 but run by no one here: left by a trainer that was killed, and not queued again
+     * at start (maws.trainer.resume-on-start=false). Under the lock: runOne marks a job running and
+     * sets {@code running} in one synchronized step.
+     */
+    private boolean isOrphan(Job job) {
+        Job r = running;
+        return (r == null || !r.getId().equals(job.getId())) && !queue.contains(job.getId());
     }
 
     /** The job's events from now on, starting with its current state; completes when the job ends. */

@@ -69,8 +69,8 @@ public class JobStore {
         Job.Builder b = Job.newBuilder();
         try {
             PARSER.merge(new String(bytes, StandardCharsets.UTF_8), b);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("job file is not a Job: " + e.getMessage(), e);
+        } catch (InvalidProtocolBufferException e) { // a server-side problem (500), not the caller's wrong state (409)
+            throw new java.io.UncheckedIOException(new java.io.IOException("job file is not a Job: " + e.getMessage(), e));
         }
         return b.build();
     }
