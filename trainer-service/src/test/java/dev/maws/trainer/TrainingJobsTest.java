@@ -276,6 +276,7 @@ class TrainingJobsTest {
         RestAssured.get("/v1/jobs/mae-20000101000000-00000000").then().statusCode(404);
         RestAssured.get("/v1/jobs/mae-20000101000000-00000000/checkpoints").then().statusCode(404);
         RestAssured.get("/v1/jobs?state=sleeping").then().statusCode(400);
+        RestAssured.get("/v1/jobs?state=unspecified").then().statusCode(400);
 
         String created = RestAssured.given().header("Authorization", "Bearer test-token").contentType("application/json")
                 .body("{\"stage\":\"STAGE_MAE\",\"model\":" + json(TrainingFixture.MODEL)

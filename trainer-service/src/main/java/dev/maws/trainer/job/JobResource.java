@@ -79,7 +79,11 @@ public class JobResource {
         Set<JobState> wanted = EnumSet.noneOf(JobState.class);
         for (String s : states) {
             try {
-                wanted.add(JobState.valueOf("JOB_STATE_" + s.trim().toUpperCase(Locale.ROOT).replace("JOB_STATE_", "")));
+                JobState state = JobState.valueOf("JOB_STATE_" + s.trim().toUpperCase(Locale.ROOT).replace("JOB_STATE_", ""));
+                if (state == JobState.JOB_STATE_UNSPECIFIED || state == JobState.UNRECOGNIZED) {
+                    throw new IllegalArgumentException(s); // as gRPC's ListJobs: no job is ever in it
+                }
+                wanted.add(state);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("state \"" + s + "\" is not one of queued, running, succeeded, failed, "
                         + "cancelled, interrupted");
