@@ -72,6 +72,13 @@ public interface TrainerConfig {
         @WithDefault("40000000")
         long maxImagePixels();
 
+        /**
+         * Most pixels decoded at once by all fetch threads together (a decode holds ~19 bytes a pixel): a
+         * large image waits for room rather than eight of them filling the heap. At least max-image-pixels.
+         */
+        @WithDefault("40000000")
+        long decodePixelBudget();
+
         /** A job fails once more than this fraction of its images could not be read ... */
         @WithDefault("0.05")
         double maxBadImageFraction();

@@ -16,8 +16,14 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * claims a huge image (a decompression bomb) is refused cheaply.
  */
 public final class ImageDecoder {
+    /** Budget permits are kilopixels: a long pixel count in an int semaphore. */
+    private static final int PIXELS_PER_PERMIT = 1024;
+
     private final long maxPixels;
     private final String limitName;
+    /** Pixels being decoded at once, all threads together; null = no bound. */
+    private final java.util.concurrent.Semaphore budget;
+    private final int budgetPermits;
 
     /** @param maxPixels largest width x height accepted */
     public ImageDecoder(long maxPixels) {
@@ -26,8 +32,32 @@ public final class ImageDecoder {
 
     /** @param limitName the setting that holds {@code maxPixels}, named in the refusal so a user knows what to raise */
     public ImageDecoder(long maxPixels, String limitName) {
+        this(maxPixels, limitName, 0);
+    }
+
+    /**
+     * @param pixelBudget most pixels decoded at once by all threads together (0 = no bound): a decode
+     *     holds ~19 bytes a pixel (raster, ARGB, floats), so eight threads on 40-megapixel images would
+     *     hold 6 GB; an image waits until the others leave room. At least {@code maxPixels}.
+     */
+    public ImageDecoder(long maxPixels, String limitName, long pixelBudget) {
+        if (pixelBudget != 0 && pixelBudget < maxPixels) {
+            throw new IllegalArgumentException("a decode pixel budget of " + pixelBudget + " could never decode the largest "
+                    + "image accepted (" + maxPixels + " pixels)");
+        }
         this.maxPixels = maxPixels;
         this.limitName = limitName;
+        this.budgetPermits = pixelBudget == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, permits(pixelBudget));
+        this.budget = pixelBudget == 0 ? null : new java.util.concurrent.Semaphore(budgetPermits, true);
+    }
+
+    /** Pixels of the budget free now (all of it when no decode runs); -1 without a budget. */
+    public long freeBudgetPixels() {
+        return budget == null ? -1 : (long) budget.availablePermits() * PIXELS_PER_PERMIT;
+    }
+
+    private static long permits(long pixels) {
+        return Math.max(1, (pixels + PIXELS_PER_PERMIT - 1) / PIXELS_PER_PERMIT);
     }
 
     /** @throws BadImageException saying what is wrong (not an image, too large, unsupported format) */
@@ -35,7 +65,17 @@ public final class ImageDecoder {
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
         }
-        BufferedImage img = read(bytes);
+        int[] held = {0}; // budget permits taken by read(), given back once the floats exist
+        try {
+            return toFloats(read(bytes, held), channels);
+        } finally {
+            if (held[0] > 0) {
+                budget.release(held[0]);
+            }
+        }
+    }
+
+    private static DecodedImage toFloats(BufferedImage img, int channels) {
         int w = img.getWidth();
         int h = img.getHeight();
         int plane = h * w;
@@ -66,7 +106,7 @@ public final class ImageDecoder {
         return new DecodedImage(channels, h, w, px);
     }
 
-    private BufferedImage read(byte[] bytes) throws BadImageException {
+    private BufferedImage read(byte[] bytes, int[] held) throws BadImageException {
         // an in-memory stream: ImageIO.createImageInputStream would spool through a temporary file (3x slower)
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -85,6 +125,10 @@ public final class ImageDecoder {
                 if (w <= 0 || h <= 0 || w * h > maxPixels) {
                     throw new BadImageException("image is " + w + "x" + h + " pixels; at most " + maxPixels + " are accepted"
                             + (limitName.isEmpty() ? "" : " (" + limitName + ")"));
+                }
+                if (budget != null) { // uninterruptible: a wait here ends as soon as another decode finishes
+                    held[0] = (int) Math.min(budgetPermits, permits(w * h));
+                    budget.acquireUninterruptibly(held[0]);
                 }
                 return reader.read(0);
             } finally {

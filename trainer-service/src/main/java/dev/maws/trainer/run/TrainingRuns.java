@@ -47,7 +47,8 @@ public class TrainingRuns {
         this.metrics = metrics;
         this.bootstrapServers = bootstrapServers;
         this.images = new ImageSource(store, config.data().maxImageBytes(), config.data().imageCacheMb() << 20);
-        this.decoder = new ImageDecoder(config.data().maxImagePixels(), "maws.trainer.data.max-image-pixels");
+        this.decoder = new ImageDecoder(config.data().maxImagePixels(), "maws.trainer.data.max-image-pixels",
+                config.data().decodePixelBudget());
     }
 
     /**
