@@ -62,12 +62,14 @@ final class TrainingRun {
     record Plan(long totalSteps, long warmupSteps, long firstEpochRecords) {}
 
     /**
-     * The trainer settings that shape a run beyond its spec (the topic read, the shuffle, gradient
-     * clipping), kept in every checkpoint: a resume goes on with them whatever the config says now.
+     * The trainer settings that decide which record each step reads (the topic, the shuffle), kept in
+     * every checkpoint: a resume goes on with them whatever the config says now, or the recorded data
+     * position would point into another order. (Gradient clipping is not among them: it is what an
+     * operator changes on purpose, e.g. to resume a job that failed on a NaN loss.)
      */
-    record RunSettings(String topic, int shuffleBuffer, double maxGradNorm) {
+    record RunSettings(String topic, int shuffleBuffer) {
         static RunSettings of(dev.maws.trainer.TrainerConfig config) {
-            return new RunSettings(config.topic(), config.data().shuffleBuffer(), config.maxGradNorm());
+            return new RunSettings(config.topic(), config.data().shuffleBuffer());
         }
     }
 
@@ -137,7 +139,7 @@ final class TrainingRun {
             }
         }
         runSettings = run;
-        AdamW optimizer = AdamW.mae(dp.parameters(0), spec.getWeightDecay(), run.maxGradNorm());
+        AdamW optimizer = AdamW.mae(dp.parameters(0), spec.getWeightDecay(), deps.config().maxGradNorm());
         String stage = spec.getStage() == Stage.STAGE_MAE ? "MAE" : "WSP";
         long step = 0;
         DataPosition resumeAt = null;
