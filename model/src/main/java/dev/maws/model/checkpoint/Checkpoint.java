@@ -76,16 +76,21 @@ public final class Checkpoint {
 
     /**
      * Loads parameters (names and shapes must match) and, when {@code optimizer} is not null, the
-     * optimizer state. Every file's checksum is verified first: a mismatch changes nothing.
+     * optimizer state. Every file's checksum is verified before anything is set: a mismatch changes
+     * nothing. The parameters are read once, hashed as they are parsed (they are held in memory
+     * until then anyway); the optimizer state, twice the parameters' size, is verified in a pass of
+     * its own rather than held.
      */
     public static CheckpointManifest load(CheckpointFiles files, Parameters params, AdamW optimizer) throws IOException {
         CheckpointManifest manifest = readManifest(files);
-        verify(files, manifest, PARAMS);
         if (optimizer != null) {
             verify(files, manifest, OPTIMIZER);
         }
-        try (DataInputStream in = new DataInputStream(files.open(PARAMS))) {
-            readParams(in, params);
+        List<float[]> values = readVerifiedParams(files, manifest, params);
+        GradMode.off();
+        List<Parameter> all = params.all();
+        for (int i = 0; i < values.size(); i++) {
+            all.get(i).array().set(values.get(i));
         }
         if (optimizer != null) {
             try (DataInputStream in = new DataInputStream(files.open(OPTIMIZER))) {
@@ -106,7 +111,45 @@ public final class Checkpoint {
         }
     }
 
-    private static void readParams(DataInputStream in, Parameters params) throws IOException {
+    /** The parameter values of {@link #PARAMS}, parsed and checked against the manifest in one read. */
+    private static List<float[]> readVerifiedParams(CheckpointFiles files, CheckpointManifest manifest, Parameters params)
+            throws IOException {
+        CheckpointManifest.FileEntry expected = expected(manifest, PARAMS);
+        MessageDigest digest = sha256();
+        long[] bytes = {0};
+        List<float[]> values = null;
+        IOException unreadable = null;
+        try (InputStream counted = new java.io.FilterInputStream(new DigestInputStream(files.open(PARAMS), digest)) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                bytes[0] += b < 0 ? 0 : 1;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                bytes[0] += Math.max(0, n);
+                return n;
+            }
+        }) {
+            DataInputStream in = new DataInputStream(counted);
+            try {
+                values = readParams(in, params);
+            } catch (IOException e) { // a corrupt file may not even parse: its checksum says so first
+                unreadable = e;
+            }
+            in.transferTo(OutputStream.nullOutputStream()); // the digest covers the whole file
+        }
+        check(PARAMS, expected, digest, bytes[0]);
+        if (unreadable != null) {
+            throw unreadable;
+        }
+        return values;
+    }
+
+    private static List<float[]> readParams(DataInputStream in, Parameters params) throws IOException {
         if (in.readInt() != PARAMS_MAGIC || in.readInt() != 1) {
             throw new CheckpointException(PARAMS + " is not a MAWS parameter file of version 1");
         }
@@ -123,17 +166,29 @@ public final class Checkpoint {
             }
             values.add(TensorIO.read(in, p.array().getShape(), name));
         }
-        GradMode.off();
-        for (int i = 0; i < count; i++) {
-            all.get(i).array().set(values.get(i));
-        }
+        return values;
     }
 
-    private static void verify(CheckpointFiles files, CheckpointManifest manifest, String name) throws IOException {
+    private static CheckpointManifest.FileEntry expected(CheckpointManifest manifest, String name)
+            throws CheckpointException {
         CheckpointManifest.FileEntry expected = manifest.files() == null ? null : manifest.files().get(name);
         if (expected == null) {
             throw new CheckpointException(MANIFEST + " lists no " + name);
         }
+        return expected;
+    }
+
+    private static void check(String name, CheckpointManifest.FileEntry expected, MessageDigest digest, long bytes)
+            throws CheckpointException {
+        String actual = HexFormat.of().formatHex(digest.digest());
+        if (!actual.equals(expected.sha256()) || bytes != expected.bytes()) {
+            throw new CheckpointException(name + " does not match its manifest: sha256 " + actual + " (" + bytes
+                    + " bytes), expected " + expected.sha256() + " (" + expected.bytes() + " bytes)");
+        }
+    }
+
+    private static void verify(CheckpointFiles files, CheckpointManifest manifest, String name) throws IOException {
+        CheckpointManifest.FileEntry expected = expected(manifest, name);
         MessageDigest digest = sha256();
         long bytes = 0;
         try (InputStream in = new DigestInputStream(files.open(name), digest)) {
@@ -142,11 +197,7 @@ public final class Checkpoint {
                 bytes += n;
             }
         }
-        String actual = HexFormat.of().formatHex(digest.digest());
-        if (!actual.equals(expected.sha256()) || bytes != expected.bytes()) {
-            throw new CheckpointException(name + " does not match its manifest: sha256 " + actual + " (" + bytes
-                    + " bytes), expected " + expected.sha256() + " (" + expected.bytes() + " bytes)");
-        }
+        check(name, expected, digest, bytes);
     }
 
     private interface Writer {

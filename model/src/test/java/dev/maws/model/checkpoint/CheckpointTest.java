@@ -149,7 +149,50 @@ class CheckpointTest {
             assertTrue(e.getMessage().startsWith("model.params does not match its manifest"), e.getMessage());
             assertArrayEquals(before, p.get("encoder.norm.weight").array().toFloatArray());
             assertArrayEquals(token, p.get("encoder.cls_token").array().toFloatArray());
+            // corrupt where it no longer parses: still the checksum that speaks, and still nothing set
+            bytes[bytes.length - 1] ^= 1;
+            bytes[0] ^= 0x40;
+            Files.write(cp.resolve(Checkpoint.PARAMS), bytes);
+            e = assertThrows(Checkpoint.CheckpointException.class, () -> Checkpoint.load(CheckpointFiles.directory(cp), p, null));
+            assertTrue(e.getMessage().startsWith("model.params does not match its manifest"), e.getMessage());
+            assertArrayEquals(before, p.get("encoder.norm.weight").array().toFloatArray());
         }
+    }
+
+    @Test
+    void theParametersAreReadOnceAndTheOptimizerStateTwice() throws Exception {
+        Path cp = dir.resolve("step-5");
+        Map<String, Integer> opened = new java.util.HashMap<>();
+        CheckpointFiles local = CheckpointFiles.directory(cp);
+        CheckpointFiles counting = new CheckpointFiles() {
+            @Override
+            public Output create(String name) throws java.io.IOException {
+                return local.create(name);
+            }
+
+            @Override
+            public java.io.InputStream open(String name) throws java.io.IOException {
+                opened.merge(name, 1, Integer::sum);
+                return local.open(name);
+            }
+
+            @Override
+            public boolean exists(String name) throws java.io.IOException {
+                return local.exists(name);
+            }
+        };
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
+            new MaskedAutoencoder(p, config, true);
+            Checkpoint.save(local, p, AdamW.mae(p, 0.05, 1.0), manifest(5));
+            float[] saved = p.get("encoder.norm.weight").array().toFloatArray();
+            try (NDManager m2 = NDManager.newBaseManager(); Parameters q = new Parameters(m2, 9)) {
+                new MaskedAutoencoder(q, config, true);
+                Checkpoint.load(counting, q, AdamW.mae(q, 0.05, 1.0));
+                assertArrayEquals(saved, q.get("encoder.norm.weight").array().toFloatArray());
+            }
+        }
+        // a serving model's load (no optimizer) and a resume read the parameters from S3 once, not twice
+        assertEquals(Map.of(Checkpoint.MANIFEST, 1, Checkpoint.PARAMS, 1, Checkpoint.OPTIMIZER, 2), opened);
     }
 
     @Test
