@@ -35,6 +35,30 @@ class CheckpointTest {
                 Map.of("loss", 1.25), Map.of("offsets", Map.of("labeled-images-0", 42)), null, null);
     }
 
+    /** Another store's files as they are; a test overrides what it changes. */
+    private static class Delegating implements CheckpointFiles {
+        private final CheckpointFiles to;
+
+        Delegating(CheckpointFiles to) {
+            this.to = to;
+        }
+
+        @Override
+        public Output create(String name) throws java.io.IOException {
+            return to.create(name);
+        }
+
+        @Override
+        public java.io.InputStream open(String name) throws java.io.IOException {
+            return to.open(name);
+        }
+
+        @Override
+        public boolean exists(String name) throws java.io.IOException {
+            return to.exists(name);
+        }
+    }
+
     @Test
     void saveThenLoadGivesIdenticalOutputsAndAnIdenticalNextStep() throws Exception {
         CheckpointFiles files = CheckpointFiles.directory(dir.resolve("step-3"));
@@ -77,7 +101,7 @@ class CheckpointTest {
         Path cp = dir.resolve("step-4");
         CheckpointFiles local = CheckpointFiles.directory(cp);
         // a store that takes 1,000 bytes of a file and then fails, as a full disk or a broken connection would
-        CheckpointFiles failing = new CheckpointFiles() {
+        CheckpointFiles failing = new Delegating(local) {
             @Override
             public Output create(String name) throws java.io.IOException {
                 Output target = local.create(name);
@@ -108,16 +132,6 @@ class CheckpointTest {
                         target.abort();
                     }
                 };
-            }
-
-            @Override
-            public java.io.InputStream open(String name) throws java.io.IOException {
-                return local.open(name);
-            }
-
-            @Override
-            public boolean exists(String name) throws java.io.IOException {
-                return local.exists(name);
             }
         };
         try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
@@ -164,21 +178,11 @@ class CheckpointTest {
         Path cp = dir.resolve("step-5");
         Map<String, Integer> opened = new java.util.HashMap<>();
         CheckpointFiles local = CheckpointFiles.directory(cp);
-        CheckpointFiles counting = new CheckpointFiles() {
-            @Override
-            public Output create(String name) throws java.io.IOException {
-                return local.create(name);
-            }
-
+        CheckpointFiles counting = new Delegating(local) {
             @Override
             public java.io.InputStream open(String name) throws java.io.IOException {
                 opened.merge(name, 1, Integer::sum);
-                return local.open(name);
-            }
-
-            @Override
-            public boolean exists(String name) throws java.io.IOException {
-                return local.exists(name);
+                return super.open(name);
             }
         };
         try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
