@@ -5,9 +5,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,7 +51,7 @@ public final class BatchPipeline implements AutoCloseable {
     private final Pixels.Normalization norm;
     private final EpochReader reader;
     private final DataPosition start;
-    private final ExecutorService pool;
+    private final ThreadPoolExecutor pool;
     private final BlockingQueue<Object> ready;
     private final Thread thread;
     private volatile Throwable failure;
@@ -83,11 +84,12 @@ public final class BatchPipeline implements AutoCloseable {
             this.start = new DataPosition(0, range.begin(), range.end(), 0, DataPosition.Counters.ZERO);
         }
         AtomicInteger n = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(settings.fetchThreads(), r -> {
-            Thread t = new Thread(r, "maws-fetch-" + settings.groupId() + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = new ThreadPoolExecutor(settings.fetchThreads(), settings.fetchThreads(), 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "maws-fetch-" + settings.groupId() + "-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         this.ready = new ArrayBlockingQueue<>(Math.max(1, settings.prefetchBatches()));
         this.thread = new Thread(this::produce, "maws-data-" + settings.groupId());
         this.thread.setDaemon(true);
@@ -241,15 +243,26 @@ public final class BatchPipeline implements AutoCloseable {
         return new Pending(index, f, ls, null);
     }
 
+    /**
+     * Fetches not begun are dropped; those under way finish (one image each) rather than being
+     * interrupted: an S3 read interrupted mid-body is suspected of leaving a pooled HTTP connection
+     * half-read for the next request (seen once: a job file read back truncated, then "Unexpected
+     * status line" on the shared S3 client, right after a job's pipeline closed).
+     */
+    private void stopFetching() {
+        pool.getQueue().clear();
+        pool.shutdown();
+    }
+
     @Override
     public void close() {
         if (thread.getState() == Thread.State.NEW) {
             reader.close(); // never begun: the reading thread would have closed it
-            pool.shutdownNow();
+            stopFetching();
             return;
         }
         thread.interrupt();
-        pool.shutdownNow();
+        stopFetching();
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {
