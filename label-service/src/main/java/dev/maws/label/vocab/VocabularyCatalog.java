@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.inject.Singleton;
@@ -73,26 +74,29 @@ public class VocabularyCatalog {
             if (key.endsWith(".json") && key.indexOf('/', PREFIX.length()) < 0) {
                 String version = key.substring(PREFIX.length(), key.length() - ".json".length());
                 if (Vocabulary.VERSION.matcher(version).matches()) {
-                    Vocabulary s = summaries.get(version);
-                    if (s == null) {
-                        try { // read past the cache of whole ones: a listing would push the vocabularies in use out
-                            s = vocabularies.find(version).map(VocabularyCatalog::summary).orElse(null);
-                        } catch (RuntimeException e) { // one unreadable file must not hide every other version
-                            LOG.warnf("vocabulary %s is unreadable and left out of the listing: %s", version, e.getMessage());
-                        }
-                        if (s != null) {
-                            summaries.put(version, s);
-                        }
-                    }
-                    if (s != null) {
-                        out.add(s);
-                    }
+                    summaryOf(version).ifPresent(out::add);
                 }
             }
         }
         out.sort(Comparator.comparing((Vocabulary v) -> v.createdAt() == null ? "" : v.createdAt())
                 .thenComparing(Vocabulary::version).reversed());
         return out;
+    }
+
+    /** A version without its entries, read once; empty when its file is gone or unreadable. */
+    private Optional<Vocabulary> summaryOf(String version) {
+        Vocabulary known = summaries.get(version);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        try { // read past the cache of whole ones: a listing would push the vocabularies in use out
+            Optional<Vocabulary> read = vocabularies.find(version).map(VocabularyCatalog::summary);
+            read.ifPresent(s -> summaries.put(version, s));
+            return read;
+        } catch (RuntimeException e) { // one unreadable file must not hide every other version
+            LOG.warnf("vocabulary %s is unreadable and left out of the listing: %s", version, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private static Vocabulary summary(Vocabulary v) {

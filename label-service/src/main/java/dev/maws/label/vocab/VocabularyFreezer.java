@@ -44,7 +44,6 @@ import dev.maws.proto.v1.LabeledImage;
 @Singleton
 public class VocabularyFreezer {
     private static final Logger LOG = Logger.getLogger(VocabularyFreezer.class);
-    private static final java.util.regex.Pattern SYNSET_ID = java.util.regex.Pattern.compile("n\\d{8}");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final VocabularyStore store;
@@ -109,12 +108,9 @@ public class VocabularyFreezer {
     private record Scan(Map<String, Long> counts, long images) {}
 
     private boolean isNounSynset(String id) {
-        if (!SYNSET_ID.matcher(id).matches()) {
-            return false;
-        }
         try {
             return !wordnet.lemmas(WordNetIndex.offset(id)).isEmpty();
-        } catch (RuntimeException e) {
+        } catch (IllegalArgumentException e) { // offset() checks the form of the id
             return false;
         }
     }

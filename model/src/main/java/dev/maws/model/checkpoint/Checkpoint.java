@@ -115,38 +115,59 @@ public final class Checkpoint {
     private static List<float[]> readVerifiedParams(CheckpointFiles files, CheckpointManifest manifest, Parameters params)
             throws IOException {
         CheckpointManifest.FileEntry expected = expected(manifest, PARAMS);
-        MessageDigest digest = sha256();
-        long[] bytes = {0};
         List<float[]> values = null;
         IOException unreadable = null;
-        try (InputStream counted = new java.io.FilterInputStream(new DigestInputStream(files.open(PARAMS), digest)) {
-            @Override
-            public int read() throws IOException {
-                int b = super.read();
-                bytes[0] += b < 0 ? 0 : 1;
-                return b;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                int n = super.read(b, off, len);
-                bytes[0] += Math.max(0, n);
-                return n;
-            }
-        }) {
-            DataInputStream in = new DataInputStream(counted);
+        try (HashedInput hashed = new HashedInput(files.open(PARAMS))) {
+            DataInputStream in = new DataInputStream(hashed);
             try {
                 values = readParams(in, params);
             } catch (IOException e) { // a corrupt file may not even parse: its checksum says so first
                 unreadable = e;
             }
             in.transferTo(OutputStream.nullOutputStream()); // the digest covers the whole file
+            hashed.check(PARAMS, expected);
         }
-        check(PARAMS, expected, digest, bytes[0]);
         if (unreadable != null) {
             throw unreadable;
         }
         return values;
+    }
+
+    /** A file's bytes as read, with their sha256 and count, to hold against the manifest at the end. */
+    private static final class HashedInput extends java.io.FilterInputStream {
+        private final MessageDigest digest;
+        private long bytes;
+
+        HashedInput(InputStream in) {
+            this(in, sha256());
+        }
+
+        private HashedInput(InputStream in, MessageDigest digest) {
+            super(new DigestInputStream(in, digest));
+            this.digest = digest;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            bytes += b < 0 ? 0 : 1;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            bytes += Math.max(0, n);
+            return n;
+        }
+
+        void check(String name, CheckpointManifest.FileEntry expected) throws CheckpointException {
+            String actual = HexFormat.of().formatHex(digest.digest());
+            if (!actual.equals(expected.sha256()) || bytes != expected.bytes()) {
+                throw new CheckpointException(name + " does not match its manifest: sha256 " + actual + " (" + bytes
+                        + " bytes), expected " + expected.sha256() + " (" + expected.bytes() + " bytes)");
+            }
+        }
     }
 
     private static List<float[]> readParams(DataInputStream in, Parameters params) throws IOException {
@@ -178,26 +199,12 @@ public final class Checkpoint {
         return expected;
     }
 
-    private static void check(String name, CheckpointManifest.FileEntry expected, MessageDigest digest, long bytes)
-            throws CheckpointException {
-        String actual = HexFormat.of().formatHex(digest.digest());
-        if (!actual.equals(expected.sha256()) || bytes != expected.bytes()) {
-            throw new CheckpointException(name + " does not match its manifest: sha256 " + actual + " (" + bytes
-                    + " bytes), expected " + expected.sha256() + " (" + expected.bytes() + " bytes)");
-        }
-    }
-
     private static void verify(CheckpointFiles files, CheckpointManifest manifest, String name) throws IOException {
         CheckpointManifest.FileEntry expected = expected(manifest, name);
-        MessageDigest digest = sha256();
-        long bytes = 0;
-        try (InputStream in = new DigestInputStream(files.open(name), digest)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0;) {
-                bytes += n;
-            }
+        try (HashedInput in = new HashedInput(files.open(name))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            in.check(name, expected);
         }
-        check(name, expected, digest, bytes);
     }
 
     private interface Writer {

@@ -1,7 +1,6 @@
 package dev.maws.platform.dataset;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,15 +32,11 @@ public class DatasetStore {
      */
     public Optional<Dataset> find(String name, String split, long maxBytes) {
         String key = Dataset.manifestKey(name, split);
-        if (!store.exists(key)) {
+        Optional<byte[]> found = store.findUpTo(key, (int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        if (found.isEmpty()) {
             return Optional.empty();
         }
-        byte[] bytes;
-        try (InputStream in = store.open(key)) {
-            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading " + key + ": " + e.getMessage(), e);
-        }
+        byte[] bytes = found.get();
         if (bytes.length > maxBytes) {
             throw new IllegalArgumentException(key + " is larger than " + maxBytes + " bytes");
         }

@@ -1,7 +1,6 @@
 package dev.maws.trainer.data;
 
 import java.io.IOException;
-import java.io.InputStream;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -36,8 +35,9 @@ public final class ImageSource {
             return cached;
         }
         byte[] bytes;
-        try (InputStream in = store.open(key)) {
-            bytes = in.readNBytes(maxBytes + 1);
+        try { // one byte past the limit at most: a wrong image_uri may name any object
+            bytes = store.findUpTo(key, maxBytes + 1)
+                    .orElseThrow(() -> new IOException("no object s3://" + store.bucket() + "/" + key));
         } catch (ObjectStore.ObjectStoreException e) {
             throw new IOException(e.getMessage(), e);
         }

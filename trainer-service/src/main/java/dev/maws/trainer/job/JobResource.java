@@ -31,7 +31,6 @@ import com.google.protobuf.util.JsonFormat;
 
 import dev.maws.proto.v1.JobSpec;
 import dev.maws.proto.v1.JobState;
-import dev.maws.proto.v1.ListCheckpointsResponse;
 import dev.maws.proto.v1.ListJobsResponse;
 import dev.maws.platform.checkpoint.CheckpointCatalog;
 import io.smallrye.common.annotation.Blocking;
@@ -125,15 +124,7 @@ public class JobResource {
     @Path("{id}/checkpoints")
     @Operation(summary = "Complete checkpoints of a job, oldest first")
     public String checkpoints(@PathParam("id") String id) throws IOException {
-        ListCheckpointsResponse.Builder b = ListCheckpointsResponse.newBuilder();
-        List<CheckpointCatalog.Entry> found = checkpoints.list(CheckpointCatalog.checkJobId(id));
-        if (found.isEmpty() && jobs.get(id).isEmpty()) { // no such job, rather than none yet
-            throw new JobManager.NoSuchJobException(id);
-        }
-        for (CheckpointCatalog.Entry e : found) {
-            b.addCheckpoints(TrainerGrpcService.info(e));
-        }
-        return json(b.build());
+        return json(TrainerGrpcService.checkpointsOf(jobs, checkpoints, id));
     }
 
     @ServerExceptionMapper

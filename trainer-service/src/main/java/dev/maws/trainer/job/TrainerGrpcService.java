@@ -98,16 +98,22 @@ public class TrainerGrpcService extends MutinyTrainerServiceGrpc.TrainerServiceI
     @Blocking
     public Uni<ListCheckpointsResponse> listCheckpoints(ListCheckpointsRequest request) {
         return call(() -> {
-            ListCheckpointsResponse.Builder b = ListCheckpointsResponse.newBuilder();
-            List<CheckpointCatalog.Entry> found = checkpoints.list(CheckpointCatalog.checkJobId(request.getJobId()));
-            if (found.isEmpty() && jobs.get(request.getJobId()).isEmpty()) { // no such job, rather than none yet
-                throw new JobManager.NoSuchJobException(request.getJobId());
-            }
-            for (CheckpointCatalog.Entry e : found) {
-                b.addCheckpoints(info(e));
-            }
-            return b.build();
+            return checkpointsOf(jobs, checkpoints, request.getJobId());
         });
+    }
+
+    /** A job's complete checkpoints, oldest first (gRPC and REST). */
+    static ListCheckpointsResponse checkpointsOf(JobManager jobs, CheckpointCatalog checkpoints, String jobId)
+            throws IOException {
+        List<CheckpointCatalog.Entry> found = checkpoints.list(CheckpointCatalog.checkJobId(jobId));
+        if (found.isEmpty() && jobs.get(jobId).isEmpty()) { // no such job, rather than none yet
+            throw new JobManager.NoSuchJobException(jobId);
+        }
+        ListCheckpointsResponse.Builder b = ListCheckpointsResponse.newBuilder();
+        for (CheckpointCatalog.Entry e : found) {
+            b.addCheckpoints(info(e));
+        }
+        return b.build();
     }
 
     static CheckpointInfo info(CheckpointCatalog.Entry e) {
