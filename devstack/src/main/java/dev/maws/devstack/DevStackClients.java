@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -68,12 +69,17 @@ public final class DevStackClients {
      */
     public static List<ConsumerRecord<String, byte[]>> consume(String bootstrapServers, String topic,
             Predicate<ConsumerRecord<String, byte[]>> wanted, int count, Duration timeout) {
+        return consume(bootstrapServers, topic, new StringDeserializer(), wanted, count, timeout);
+    }
+
+    /** {@link #consume(String, String, Predicate, int, Duration)} with keys read by {@code keys}. */
+    public static <K> List<ConsumerRecord<K, byte[]>> consume(String bootstrapServers, String topic, Deserializer<K> keys,
+            Predicate<ConsumerRecord<K, byte[]>> wanted, int count, Duration timeout) {
         Properties p = new Properties();
         p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer =
-                new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+        List<ConsumerRecord<K, byte[]>> found = new ArrayList<>();
+        try (KafkaConsumer<K, byte[]> consumer = new KafkaConsumer<>(p, keys, new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
                     .map(info -> new TopicPartition(topic, info.partition()))
                     .toList();
@@ -81,7 +87,7 @@ public final class DevStackClients {
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (found.size() < count && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                for (ConsumerRecord<K, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (wanted.test(r)) {
                         found.add(r);
                     }

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -101,6 +102,24 @@ class CaptionPipelineTest {
         List<ConsumerRecord<String, byte[]>> out = DevStackClients.consume(kafka, DevStack.TOPIC_LABELED_IMAGES,
                 r -> good.equals(r.key()), 1, Duration.ofSeconds(60));
         assertEquals(List.of("n01855672"), LabeledImage.parseFrom(out.get(0).value()).getSynsetsList());
+    }
+
+    @Test
+    void aDeadLetterKeepsAKeyThatIsNotUtf8ByteForByte() throws Exception {
+        // 0xC3 0x28 is no UTF-8: read as a string it would come back as U+FFFD and lose the key
+        byte[] key = ("raw-" + UUID.randomUUID()).getBytes(StandardCharsets.US_ASCII);
+        key[0] = (byte) 0xC3;
+        key[1] = (byte) 0x28;
+        byte[] value = ("garbage " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(DevStack.TOPIC_CAPTIONS, key, value)).get(30, TimeUnit.SECONDS);
+        }
+        List<ConsumerRecord<byte[], byte[]>> dead = DevStackClients.consume(kafka, DevStack.TOPIC_CAPTIONS_DLQ,
+                new ByteArrayDeserializer(), r -> Arrays.equals(value, r.value()), 1, Duration.ofSeconds(60));
+        assertEquals(1, dead.size());
+        assertArrayEquals(key, dead.get(0).key());
     }
 
     @Test

@@ -91,7 +91,7 @@ public class CaptionProcessor {
             (count, reason) -> LOG.warnf("%d caption record(s) sent to captions.dlq since the last report; the latest "
                     + "because: %s", count, reason));
     private volatile Producer<String, byte[]> outputProducer;
-    private volatile Producer<String, byte[]> deadLetterProducer;
+    private volatile Producer<byte[], byte[]> deadLetterProducer;
 
     /**
      * The two emitters are not sent through: injecting them is what makes the connector create the
@@ -130,9 +130,11 @@ public class CaptionProcessor {
      */
     @Incoming("captions")
     @Blocking
-    public Uni<Void> process(KafkaRecordBatch<String, byte[]> batch) {
+    public Uni<Void> process(KafkaRecordBatch<byte[], byte[]> batch) {
         BatchAcks acks = new BatchAcks();
-        for (KafkaRecord<String, byte[]> record : batch) {
+        int labeled = 0;
+        int rejected = 0;
+        for (KafkaRecord<byte[], byte[]> record : batch) {
             LabeledImage out;
             try {
                 out = label(record.getPayload());
@@ -140,16 +142,22 @@ public class CaptionProcessor {
                 // IllegalArgumentException is the expected kind (its message is the reason); anything
                 // else is a bug, but one record must not stop the stream
                 deadLetter(record, e, acks);
+                rejected++;
                 continue;
             }
-            labeledCount.increment();
+            labeled++;
             output().send(new ProducerRecord<>(outputTopic, out.getImageId(), out.toByteArray()), acks.expectOne());
         }
         // The next batch is labelled while this one's acknowledgements are on their way (waiting for
         // them would cap the rate at one poll per linger + round trip); the producer's buffer.memory
         // bounds what is in flight, and the commit strategy commits only acknowledged batches, in order.
+        int labeledInBatch = labeled;
+        int rejectedInBatch = rejected;
         acks.allSent().whenComplete((ignored, failure) -> {
             if (failure == null) {
+                // counted once the broker has them: a batch read again after a failure counts once
+                labeledCount.increment(labeledInBatch);
+                rejectedCount.increment(rejectedInBatch);
                 batch.ack();
             } else {
                 LOG.errorf(failure, "writing a batch of %d labelled records failed; stopping the channel so that a "
@@ -160,7 +168,7 @@ public class CaptionProcessor {
         return Uni.createFrom().voidItem();
     }
 
-    private void deadLetter(KafkaRecord<String, byte[]> record, RuntimeException e, BatchAcks acks) {
+    private void deadLetter(KafkaRecord<byte[], byte[]> record, RuntimeException e, BatchAcks acks) {
         String reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
         if (reason.length() > DEAD_LETTER_MAX_REASON_CHARS) {
             reason = reason.substring(0, DEAD_LETTER_MAX_REASON_CHARS) + "...";
@@ -171,16 +179,14 @@ public class CaptionProcessor {
             LOG.errorf(e, "labelling record %s-%d@%d failed; sent to captions.dlq", record.getTopic(), record.getPartition(),
                     offset);
         }
-        rejectedCount.increment();
         deadLetters.record(reason);
         byte[] value = record.getPayload() == null ? new byte[0] : record.getPayload();
         int keep = deadLetterMaxValueBytes;
         // key and headers bounded too: a record under the broker's limit compressed may be far over it whole
-        String key = record.getKey();
-        byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
-        if (keyBytes != null && keyBytes.length > DEAD_LETTER_MAX_KEY_BYTES) {
-            key = new String(Arrays.copyOf(keyBytes, DEAD_LETTER_MAX_KEY_BYTES), StandardCharsets.UTF_8);
-        }
+        // (as the bytes it came with: a key that is not UTF-8 reaches the dead letter unchanged)
+        byte[] keyBytes = record.getKey();
+        byte[] key = keyBytes != null && keyBytes.length > DEAD_LETTER_MAX_KEY_BYTES
+                ? Arrays.copyOf(keyBytes, DEAD_LETTER_MAX_KEY_BYTES) : keyBytes;
         long headerBytes = 0;
         int headerCount = 0;
         for (org.apache.kafka.common.header.Header h : record.getHeaders()) {
@@ -188,7 +194,7 @@ public class CaptionProcessor {
             headerCount++;
         }
         boolean dropHeaders = headerBytes > DEAD_LETTER_MAX_HEADER_BYTES;
-        ProducerRecord<String, byte[]> dead = new ProducerRecord<>(deadLetterTopic, null, key,
+        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(deadLetterTopic, null, key,
                 value.length > keep ? Arrays.copyOf(value, keep) : value,
                 dropHeaders ? new org.apache.kafka.common.header.internals.RecordHeaders() : record.getHeaders());
         if (keyBytes != null && keyBytes.length > DEAD_LETTER_MAX_KEY_BYTES) {
@@ -217,15 +223,15 @@ public class CaptionProcessor {
         return outputProducer;
     }
 
-    private Producer<String, byte[]> deadLetters() {
+    private Producer<byte[], byte[]> deadLetters() {
         if (deadLetterProducer == null) {
             deadLetterProducer = producerOf(DEAD_LETTERS);
         }
         return deadLetterProducer;
     }
 
-    private Producer<String, byte[]> producerOf(String channel) {
-        KafkaProducer<String, byte[]> producer = clients.getProducer(channel);
+    private <K> Producer<K, byte[]> producerOf(String channel) {
+        KafkaProducer<K, byte[]> producer = clients.getProducer(channel);
         if (producer == null) {
             throw new IllegalStateException("no Kafka producer for the outgoing channel " + channel);
         }
