@@ -79,6 +79,14 @@ public interface TrainerConfig {
         @WithDefault("40000000")
         long decodePixelBudget();
 
+        /**
+         * The step plan counts the first epoch's records (its offsets less compaction holes and
+         * tombstones): all of them up to this many offsets, beyond it this many read in 64 windows
+         * spread over the topic, and the rest estimated from them.
+         */
+        @WithDefault("1000000")
+        long planCountBudget();
+
         /** A job fails once more than this fraction of its images could not be read ... */
         @WithDefault("0.05")
         double maxBadImageFraction();

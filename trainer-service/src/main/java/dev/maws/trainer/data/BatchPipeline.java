@@ -25,7 +25,7 @@ import dev.maws.proto.v1.LabeledImage;
  * stream and keeps a window of image fetches in flight on a pool (S3 get, decode, augment); batches
  * are assembled in stream order, so their content does not depend on which fetch finishes first,
  * and wait in a bounded queue for the step. A bad image is counted and replaced by the next one; a
- * record without a usable label (WSP) is counted and skipped. When an epoch's stream ends, the
+ * record without a usable label (WSP) and a tombstone are counted and skipped. When an epoch's stream ends, the
  * incomplete last batch is dropped (counted) and the next epoch starts with fresh end offsets.
  */
 public final class BatchPipeline implements AutoCloseable {
@@ -98,6 +98,17 @@ public final class BatchPipeline implements AutoCloseable {
     /** Where the pipeline starts: epoch, offsets and counters. */
     public DataPosition start() {
         return start;
+    }
+
+    /**
+     * Records of the first epoch, for the step plan: its offset range less the records that are not
+     * there (compacted away, tombstones); see {@link EpochReader#countRecords}. Before {@link #begin} only.
+     */
+    public long countEpochRecords(long budget) throws InterruptedException {
+        if (thread.getState() != Thread.State.NEW) {
+            throw new IllegalStateException("the pipeline is already reading");
+        }
+        return reader.countRecords(start.begin(), start.end(), budget);
     }
 
     /** Starts reading ahead. */
@@ -174,7 +185,7 @@ public final class BatchPipeline implements AutoCloseable {
                     throw new DataException("epoch " + stream.epoch() + " of topic " + s.topic() + " gave fewer usable images ("
                             + k + ") than one batch of " + s.batchSize() + " (" + counters + ")", null);
                 }
-                counters = counters.plus(0, 0, 0, 0, k);
+                counters = counters.plus(0, 0, 0, 0, k, 0);
                 k = 0;
                 EpochReader.Offsets range = reader.snapshot();
                 stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), stream.epoch() + 1, range.begin(), range.end());
@@ -186,7 +197,11 @@ public final class BatchPipeline implements AutoCloseable {
             }
             Pending p = inFlight.poll();
             if (p.skip() != null) {
-                counters = p.skip().equals("record") ? counters.plus(0, 0, 1, 0, 0) : counters.plus(0, 0, 0, 1, 0);
+                counters = switch (p.skip()) {
+                    case "record" -> counters.plus(0, 0, 1, 0, 0, 0);
+                    case "deleted" -> counters.plus(0, 0, 0, 0, 0, 1);
+                    default -> counters.plus(0, 0, 0, 1, 0, 0);
+                };
             } else {
                 try {
                     float[] img = p.image().get();
@@ -196,7 +211,7 @@ public final class BatchPipeline implements AutoCloseable {
                     }
                     k++;
                 } catch (ExecutionException e) {
-                    counters = counters.plus(0, 1, 0, 0, 0);
+                    counters = counters.plus(0, 1, 0, 0, 0, 0);
                     lastBadReason = e.getCause().getMessage();
                     long tried = counters.images() + counters.badImages() + k;
                     if (tried >= s.badImageGrace() && counters.badImages() > s.maxBadImageFraction() * tried) {
@@ -207,7 +222,7 @@ public final class BatchPipeline implements AutoCloseable {
                 }
             }
             if (k == s.batchSize()) {
-                counters = counters.plus(k, 0, 0, 0, 0);
+                counters = counters.plus(k, 0, 0, 0, 0, 0);
                 DataPosition after = new DataPosition(stream.epoch(), stream.begin(), stream.end(), p.index() + 1, counters);
                 ready.put(new Batch(pixels, k, labels, after));
                 batchesThisEpoch++;
@@ -219,9 +234,12 @@ public final class BatchPipeline implements AutoCloseable {
     }
 
     private Pending submit(ConsumerRecord<String, byte[]> r, int epoch, long index, int per) {
+        if (r.value() == null) { // a tombstone: the image was deleted from the compacted topic
+            return new Pending(index, null, null, "deleted");
+        }
         LabeledImage image;
         try {
-            image = r.value() == null ? null : LabeledImage.parseFrom(r.value());
+            image = LabeledImage.parseFrom(r.value());
         } catch (InvalidProtocolBufferException e) {
             image = null;
         }

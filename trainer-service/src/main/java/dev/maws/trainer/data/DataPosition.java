@@ -23,7 +23,7 @@ public record DataPosition(int epoch, Map<Integer, Long> begin, Map<Integer, Lon
         end = new TreeMap<>(end);
     }
 
-    /** Records in the epoch's offset range (an upper bound: compaction leaves holes). */
+    /** Offsets in the epoch's range (an upper bound of its records: compaction leaves holes). */
     public long span() {
         long n = 0;
         for (Map.Entry<Integer, Long> e : end.entrySet()) {
@@ -46,13 +46,15 @@ public record DataPosition(int epoch, Map<Integer, Long> begin, Map<Integer, Lon
      * @param badRecords records that were not a LabeledImage
      * @param unlabelled WSP records with no synset in the vocabulary
      * @param dropped usable images left over at an epoch's end (fewer than a batch)
+     * @param deleted tombstones (records without a value: images deleted from the compacted topic);
+     *     0 in checkpoints written before it was counted
      */
-    public record Counters(long images, long badImages, long badRecords, long unlabelled, long dropped) {
-        public static final Counters ZERO = new Counters(0, 0, 0, 0, 0);
+    public record Counters(long images, long badImages, long badRecords, long unlabelled, long dropped, long deleted) {
+        public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0);
 
-        Counters plus(long images, long badImages, long badRecords, long unlabelled, long dropped) {
+        Counters plus(long images, long badImages, long badRecords, long unlabelled, long dropped, long deleted) {
             return new Counters(this.images + images, this.badImages + badImages, this.badRecords + badRecords,
-                    this.unlabelled + unlabelled, this.dropped + dropped);
+                    this.unlabelled + unlabelled, this.dropped + dropped, this.deleted + deleted);
         }
     }
 }

@@ -26,6 +26,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 final class EpochReader implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final int PAUSE_AT = 5000;
+    private static final Duration STALL = Duration.ofSeconds(60);
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<TopicPartition> partitions = new ArrayList<>();
@@ -40,6 +41,9 @@ final class EpochReader implements AutoCloseable {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+        // a fetch that finds nothing new (a partition at its end, one just seeked) returns after 50 ms, not
+        // Kafka's 500: counting an epoch's records seeks 64 times and waited that long at each
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
         // an epoch's recorded offsets that are gone (topic recreated, records deleted) are an error, not a
         // silent jump to the end of the partition (Kafka's default, "latest")
@@ -69,6 +73,102 @@ final class EpochReader implements AutoCloseable {
         consumer.beginningOffsets(partitions).forEach((tp, o) -> b.put(tp.partition(), o));
         consumer.endOffsets(partitions).forEach((tp, o) -> e.put(tp.partition(), o));
         return new Offsets(b, e);
+    }
+
+    /**
+     * How many records of [begin, end) hold a value: the offset range less what compaction removed,
+     * tombstones (deleted images) and transaction markers. Read whole when the range has at most
+     * {@code budget} offsets, else estimated from {@code budget} offsets read in {@link #WINDOWS}
+     * windows spread evenly over the partitions by their size (exact whenever no record is missing).
+     * Deterministic for a given topic content. Leaves the reader to be positioned by {@link #start}.
+     */
+    long countRecords(Map<Integer, Long> begin, Map<Integer, Long> end, long budget) throws InterruptedException {
+        long span = 0;
+        for (TopicPartition tp : partitions) {
+            span += spanOf(tp, begin, end);
+        }
+        if (span == 0) {
+            return 0;
+        }
+        for (TopicPartition tp : partitions) { // a poll needs a position for every assigned partition, paused or not
+            consumer.seek(tp, begin.getOrDefault(tp.partition(), 0L));
+        }
+        double estimate = 0;
+        for (TopicPartition tp : partitions) {
+            long from = begin.getOrDefault(tp.partition(), 0L);
+            long size = spanOf(tp, begin, end);
+            if (size == 0) {
+                continue;
+            }
+            if (span <= budget) {
+                estimate += countWindow(tp, from, from + size);
+                continue;
+            }
+            // this partition's share of the windows, each budget / WINDOWS offsets long, centred in
+            // equal parts of its range
+            int windows = (int) Math.max(1, Math.round(WINDOWS * (double) size / span));
+            long length = Math.max(1, Math.min(size / windows, budget / WINDOWS));
+            long present = 0;
+            for (int i = 0; i < windows; i++) {
+                long centre = from + (long) ((i + 0.5) * size / windows);
+                long start = Math.max(from, Math.min(from + size - length, centre - length / 2));
+                present += countWindow(tp, start, start + length);
+            }
+            estimate += size * (present / (double) (windows * length));
+        }
+        return Math.round(estimate);
+    }
+
+    /** Windows an estimating {@link #countRecords} reads. */
+    static final int WINDOWS = 64;
+
+    private static long spanOf(TopicPartition tp, Map<Integer, Long> begin, Map<Integer, Long> end) {
+        long e = end.getOrDefault(tp.partition(), 0L);
+        return Math.max(0, e - begin.getOrDefault(tp.partition(), e));
+    }
+
+    /** Records with a value at offsets [from, to) of one partition. */
+    private long countWindow(TopicPartition tp, long from, long to) throws InterruptedException {
+        consumer.pause(partitions);
+        consumer.resume(List.of(tp));
+        consumer.seek(tp, from);
+        long n = 0;
+        long stalledSince = System.nanoTime();
+        long lastPosition = from;
+        while (consumer.position(tp) < to) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> polled;
+            try {
+                polled = consumer.poll(POLL);
+            } catch (org.apache.kafka.clients.consumer.InvalidOffsetException e) {
+                throw new IllegalStateException("the epoch's records from " + e.partitions() + " are no longer on the topic"
+                        + " (recreated, or its records deleted)", e);
+            }
+            for (ConsumerRecord<String, byte[]> r : polled.records(tp)) {
+                if (r.offset() >= from && r.offset() < to && r.value() != null) {
+                    n++;
+                }
+            }
+            if (polled.isEmpty()) {
+                long now = consumer.endOffsets(List.of(tp)).get(tp);
+                if (now < to) {
+                    throw new IllegalStateException(tp + " ends at offset " + now + ", before the epoch's end " + to
+                            + " (the topic was recreated or truncated)");
+                }
+            }
+            long position = consumer.position(tp);
+            if (position != lastPosition) {
+                lastPosition = position;
+                stalledSince = System.nanoTime();
+            } else if (System.nanoTime() - stalledSince > STALL.toNanos()) {
+                throw new IllegalStateException("no records of " + tp + " arrived for " + STALL.toSeconds() + " s at offset "
+                        + position + " while counting the epoch's records; is the broker reachable?");
+            }
+        }
+        consumer.resume(partitions);
+        return n;
     }
 
     /** Positions the reader at the start of an epoch with these bounds. */

@@ -22,6 +22,7 @@ public class TrainerMetrics {
     private final Counter badImages;
     private final Counter badRecords;
     private final Counter unlabelled;
+    private final Counter deleted;
 
     TrainerMetrics(MeterRegistry registry) {
         Gauge.builder("maws.trainer.loss", () -> get(loss)).description("training loss of the latest step").register(registry);
@@ -35,6 +36,7 @@ public class TrainerMetrics {
         badImages = skipped(registry, "bad_image");
         badRecords = skipped(registry, "bad_record");
         unlabelled = skipped(registry, "unlabelled");
+        deleted = skipped(registry, "deleted");
     }
 
     private static Counter skipped(MeterRegistry registry, String reason) {
@@ -53,10 +55,11 @@ public class TrainerMetrics {
         set(dataWait, waitFraction);
     }
 
-    void skipped(long images, long records, long unlabelledRecords) {
+    void skipped(long images, long records, long unlabelledRecords, long tombstones) {
         badImages.increment(images);
         badRecords.increment(records);
         unlabelled.increment(unlabelledRecords);
+        deleted.increment(tombstones);
     }
 
     private static double get(AtomicLong bits) {

@@ -162,13 +162,14 @@ final class TrainingRun {
         BatchPipeline.Settings settings = deps.pipelineSettings(job.getId(), spec, model, run.topic(), run.shuffleBuffer());
         try (BatchPipeline pipeline = new BatchPipeline(settings, deps.images(), deps.decoder(), labels, resumeAt)) {
             if (plan == null) {
-                long records = pipeline.start().span();
+                long records = pipeline.countEpochRecords(deps.config().data().planCountBudget());
                 double perStep = spec.getBatchSize();
                 long total = Math.max(1, (long) Math.floor(spec.getEpochs() * records / perStep));
                 // warm-up = epochs is a valid spec: rounding must not make the warm-up longer than the run
                 plan = new Plan(total, Math.min(total, Math.round(spec.getWarmupEpochs() * records / perStep)), records);
-                LOG.infof("%s: %s on %s, %d records per epoch, %d steps of %d images", job.getId(), stage,
-                        deps.runtime().devices(spec.getDevice()), records, plan.totalSteps(), spec.getBatchSize());
+                LOG.infof("%s: %s on %s, %d records per epoch (offset range %d), %d steps of %d images", job.getId(), stage,
+                        deps.runtime().devices(spec.getDevice()), records, pipeline.start().span(), plan.totalSteps(),
+                        spec.getBatchSize());
             }
             LrSchedule schedule = new LrSchedule(LrSchedule.scaledLr(spec.getBaseLr(), spec.getBatchSize()), 0,
                     plan.warmupSteps(), plan.totalSteps());
@@ -317,7 +318,7 @@ final class TrainingRun {
             intervalWait += waitedNanos;
             intervalSteps++;
             deps.metrics().skipped(counters.badImages() - reported.badImages(), counters.badRecords() - reported.badRecords(),
-                    counters.unlabelled() - reported.unlabelled());
+                    counters.unlabelled() - reported.unlabelled(), counters.deleted() - reported.deleted());
             reported = counters;
         }
 
