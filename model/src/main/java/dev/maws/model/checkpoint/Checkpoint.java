@@ -77,24 +77,27 @@ public final class Checkpoint {
     /**
      * Loads parameters (names and shapes must match) and, when {@code optimizer} is not null, the
      * optimizer state. Every file's checksum is verified before anything is set: a mismatch changes
-     * nothing. The parameters are read once, hashed as they are parsed (they are held in memory
-     * until then anyway); the optimizer state, twice the parameters' size, is verified in a pass of
-     * its own rather than held.
+     * nothing. Each file is read once, hashed as it is parsed, and held (the optimizer state in
+     * arrays of its own next to the optimizer's, the parameters on the heap) until every checksum
+     * matched: a resume downloads each file once.
      */
     public static CheckpointManifest load(CheckpointFiles files, Parameters params, AdamW optimizer) throws IOException {
         CheckpointManifest manifest = readManifest(files);
-        if (optimizer != null) {
-            verify(files, manifest, OPTIMIZER);
-        }
-        List<float[]> values = readVerifiedParams(files, manifest, params);
-        GradMode.off();
-        List<Parameter> all = params.all();
-        for (int i = 0; i < values.size(); i++) {
-            all.get(i).array().set(values.get(i));
-        }
-        if (optimizer != null) {
-            try (DataInputStream in = new DataInputStream(files.open(OPTIMIZER))) {
-                optimizer.load(in);
+        AdamW.Staged state = optimizer == null ? null
+                : readVerified(files, manifest, OPTIMIZER, optimizer::read, AdamW.Staged::close);
+        try {
+            List<float[]> values = readVerified(files, manifest, PARAMS, in -> readParams(in, params), v -> {});
+            GradMode.off();
+            List<Parameter> all = params.all();
+            for (int i = 0; i < values.size(); i++) {
+                all.get(i).array().set(values.get(i));
+            }
+            if (state != null) {
+                state.apply();
+            }
+        } finally {
+            if (state != null) {
+                state.close();
             }
         }
         return manifest;
@@ -111,26 +114,40 @@ public final class Checkpoint {
         }
     }
 
-    /** The parameter values of {@link #PARAMS}, parsed and checked against the manifest in one read. */
-    private static List<float[]> readVerifiedParams(CheckpointFiles files, CheckpointManifest manifest, Parameters params)
-            throws IOException {
-        CheckpointManifest.FileEntry expected = expected(manifest, PARAMS);
-        List<float[]> values = null;
+    /** How one checkpoint file is parsed. */
+    @FunctionalInterface
+    private interface Parser<T> {
+        T parse(DataInputStream in) throws IOException;
+    }
+
+    /**
+     * One file, parsed and checked against the manifest in one read; what was parsed is handed to
+     * {@code discard} when the checksum does not match.
+     */
+    private static <T> T readVerified(CheckpointFiles files, CheckpointManifest manifest, String name, Parser<T> parser,
+            java.util.function.Consumer<T> discard) throws IOException {
+        CheckpointManifest.FileEntry expected = expected(manifest, name);
+        T parsed = null;
         IOException unreadable = null;
-        try (HashedInput hashed = new HashedInput(files.open(PARAMS))) {
+        try (HashedInput hashed = new HashedInput(files.open(name))) {
             DataInputStream in = new DataInputStream(hashed);
             try {
-                values = readParams(in, params);
+                parsed = parser.parse(in);
             } catch (IOException e) { // a corrupt file may not even parse: its checksum says so first
                 unreadable = e;
             }
             in.transferTo(OutputStream.nullOutputStream()); // the digest covers the whole file
-            hashed.check(PARAMS, expected);
+            hashed.check(name, expected);
+        } catch (IOException | RuntimeException e) {
+            if (parsed != null) {
+                discard.accept(parsed);
+            }
+            throw e;
         }
         if (unreadable != null) {
             throw unreadable;
         }
-        return values;
+        return parsed;
     }
 
     /** A file's bytes as read, with their sha256 and count, to hold against the manifest at the end. */
@@ -197,14 +214,6 @@ public final class Checkpoint {
             throw new CheckpointException(MANIFEST + " lists no " + name);
         }
         return expected;
-    }
-
-    private static void verify(CheckpointFiles files, CheckpointManifest manifest, String name) throws IOException {
-        CheckpointManifest.FileEntry expected = expected(manifest, name);
-        try (HashedInput in = new HashedInput(files.open(name))) {
-            in.transferTo(OutputStream.nullOutputStream());
-            in.check(name, expected);
-        }
     }
 
     private interface Writer {

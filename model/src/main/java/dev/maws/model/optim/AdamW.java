@@ -134,8 +134,19 @@ public final class AdamW {
         }
     }
 
-    /** Reads what {@link #save} wrote; names and shapes must match this optimizer's parameters. */
+    /** Reads what {@link #save} wrote and applies it; names and shapes must match this optimizer's parameters. */
     public void load(DataInputStream in) throws IOException {
+        try (Staged staged = read(in)) {
+            staged.apply();
+        }
+    }
+
+    /**
+     * Reads what {@link #save} wrote into arrays of its own, leaving this optimizer as it is until
+     * {@link Staged#apply}: a checkpoint can check its file's checksum after this one read and still
+     * change nothing on a mismatch. Holds a second copy of the state meanwhile.
+     */
+    public Staged read(DataInputStream in) throws IOException {
         int version = in.readInt();
         if (version != 1) {
             throw new IOException("unknown optimizer state format " + version);
@@ -145,17 +156,62 @@ public final class AdamW {
         if (count != m.size()) {
             throw new IOException("optimizer state has " + count + " parameters, the model " + m.size());
         }
-        for (int i = 0; i < count; i++) {
-            String name = in.readUTF();
-            NDArray mi = m.get(name);
-            if (mi == null) {
-                throw new IOException("optimizer state names an unknown parameter " + name);
+        Staged staged = new Staged(savedStep);
+        try {
+            for (int i = 0; i < count; i++) {
+                String name = in.readUTF();
+                NDArray mi = m.get(name);
+                if (mi == null) {
+                    throw new IOException("optimizer state names an unknown parameter " + name);
+                }
+                if (staged.m.containsKey(name)) {
+                    throw new IOException("optimizer state names " + name + " twice");
+                }
+                NDManager manager = params.manager();
+                staged.m.put(name, manager.create(TensorIO.read(in, mi.getShape(), "optimizer state m of " + name),
+                        mi.getShape()));
+                staged.v.put(name, manager.create(TensorIO.read(in, mi.getShape(), "optimizer state v of " + name),
+                        mi.getShape()));
             }
-            mi.set(TensorIO.read(in, mi.getShape(), "optimizer state m of " + name));
-            NDArray vi = v.get(name);
-            vi.set(TensorIO.read(in, vi.getShape(), "optimizer state v of " + name));
+            return staged;
+        } catch (IOException | RuntimeException e) {
+            staged.close();
+            throw e;
         }
-        step = savedStep;
+    }
+
+    /** Optimizer state read by {@link #read}: {@link #apply} it, or close it to discard it. */
+    public final class Staged implements AutoCloseable {
+        private final long savedStep;
+        private final Map<String, NDArray> m = new LinkedHashMap<>();
+        private final Map<String, NDArray> v = new LinkedHashMap<>();
+        private boolean applied;
+
+        private Staged(long savedStep) {
+            this.savedStep = savedStep;
+        }
+
+        /** Replaces the optimizer's state with this one (and frees the one it had). */
+        public void apply() {
+            if (applied) {
+                throw new IllegalStateException("already applied");
+            }
+            for (Map.Entry<String, NDArray> e : m.entrySet()) {
+                AdamW.this.m.put(e.getKey(), e.getValue()).close();
+                AdamW.this.v.put(e.getKey(), v.get(e.getKey())).close();
+            }
+            step = savedStep;
+            applied = true;
+        }
+
+        /** Frees the state read unless it was applied. */
+        @Override
+        public void close() {
+            if (!applied) {
+                m.values().forEach(NDArray::close);
+                v.values().forEach(NDArray::close);
+            }
+        }
     }
 
     private static NDArray scalar(NDArray like, double value) {

@@ -19,6 +19,7 @@ import dev.maws.model.TinyConfigs;
 import dev.maws.model.mae.MaskedAutoencoder;
 import dev.maws.model.nn.Images;
 import dev.maws.model.nn.Parameters;
+import dev.maws.model.nn.TensorIO;
 import dev.maws.model.optim.AdamW;
 import dev.maws.model.optim.TrainingStep;
 import dev.maws.model.vit.VitConfig;
@@ -174,7 +175,47 @@ class CheckpointTest {
     }
 
     @Test
-    void theParametersAreReadOnceAndTheOptimizerStateTwice() throws Exception {
+    void aCorruptOptimizerStateIsRefusedAndChangesNeitherTheOptimizerNorTheParameters() throws Exception {
+        Path cp = dir.resolve("step-3");
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
+            MaskedAutoencoder mae = new MaskedAutoencoder(p, config, true);
+            AdamW adamW = AdamW.mae(p, 0.05, 1.0);
+            TrainingStep.run(p, st -> mae.forward(Images.batch(st, px, 4, config), 0.75, new Random(5)).loss(), adamW, 1e-3);
+            Checkpoint.save(CheckpointFiles.directory(cp), p, adamW, manifest(3));
+        }
+        byte[] bytes = Files.readAllBytes(cp.resolve(Checkpoint.OPTIMIZER));
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(cp.resolve(Checkpoint.OPTIMIZER), bytes);
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 7)) {
+            new MaskedAutoencoder(p, config, true);
+            AdamW fresh = AdamW.mae(p, 0.05, 1.0);
+            float[] before = p.get("encoder.norm.weight").array().toFloatArray();
+            int live = p.liveArrays();
+            Checkpoint.CheckpointException e = assertThrows(Checkpoint.CheckpointException.class,
+                    () -> Checkpoint.load(CheckpointFiles.directory(cp), p, fresh));
+            assertTrue(e.getMessage().startsWith("optimizer.bin does not match its manifest"), e.getMessage());
+            assertEquals(0, fresh.stepCount(), "the optimizer kept its own state");
+            assertArrayEquals(before, p.get("encoder.norm.weight").array().toFloatArray());
+            assertEquals(live, p.liveArrays(), "the state read from the file was freed");
+            java.io.ByteArrayOutputStream state = new java.io.ByteArrayOutputStream();
+            fresh.save(new java.io.DataOutputStream(state));
+            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state.toByteArray()));
+            in.readInt();
+            in.readLong();
+            int count = in.readInt();
+            for (int i = 0; i < count; i++) { // m and v of every parameter still all zeros
+                String name = in.readUTF();
+                for (int j = 0; j < 2; j++) {
+                    for (float x : TensorIO.read(in, p.get(name).array().getShape(), name)) {
+                        assertEquals(0f, x, name);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theParametersAndTheOptimizerStateAreReadOnce() throws Exception {
         Path cp = dir.resolve("step-5");
         Map<String, Integer> opened = new java.util.HashMap<>();
         CheckpointFiles local = CheckpointFiles.directory(cp);
@@ -195,8 +236,8 @@ class CheckpointTest {
                 assertArrayEquals(saved, q.get("encoder.norm.weight").array().toFloatArray());
             }
         }
-        // a serving model's load (no optimizer) and a resume read the parameters from S3 once, not twice
-        assertEquals(Map.of(Checkpoint.MANIFEST, 1, Checkpoint.PARAMS, 1, Checkpoint.OPTIMIZER, 2), opened);
+        // a serving model's load (no optimizer) and a resume read each file from S3 once
+        assertEquals(Map.of(Checkpoint.MANIFEST, 1, Checkpoint.PARAMS, 1, Checkpoint.OPTIMIZER, 1), opened);
     }
 
     @Test
