@@ -157,12 +157,13 @@ final class EvaluationRun {
     private float[][] rows(Dataset split, int[] indices, ModelRegistry.Output output, UnaryOperator<float[]> reduce)
             throws Exception {
         List<Future<float[][]>> parts = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
         for (int from = 0; from < indices.length; from += chunk) {
             int[] part = Arrays.copyOfRange(indices, from, Math.min(indices.length, from + chunk));
             parts.add(fetchers.submit(() -> {
                 List<Image> images = Arrays.stream(part)
                         .mapToObj(i -> Image.newBuilder().setUri(split.examples().get(i).key()).build()).toList();
-                float[][] out = forwardWaitingForRoom(images, output);
+                float[][] out = forwardWaitingForRoom(images, output, abandoned);
                 for (int i = 0; i < out.length; i++) {
                     out[i] = reduce.apply(out[i]);
                 }
@@ -184,7 +185,10 @@ final class EvaluationRun {
                 at += r.length;
             }
         } finally {
-            parts.forEach(f -> f.cancel(true));
+            // chunks not begun are dropped; one under way finishes its pass or stops waiting for room, but is
+            // not interrupted: an S3 read interrupted mid-body may leave a pooled connection half-read
+            abandoned.set(true);
+            parts.forEach(f -> f.cancel(false));
         }
         return out;
     }
@@ -193,10 +197,14 @@ final class EvaluationRun {
      * One chunk's forward pass; while live requests fill the inference queue the chunk waits for room
      * (an evaluation of hours must not fail on one busy moment), up to {@link #QUEUE_PATIENCE}.
      */
-    private float[][] forwardWaitingForRoom(List<Image> images, ModelRegistry.Output output) throws Exception {
+    private float[][] forwardWaitingForRoom(List<Image> images, ModelRegistry.Output output,
+            java.util.concurrent.atomic.AtomicBoolean abandoned) throws Exception {
         long giveUp = System.nanoTime() + QUEUE_PATIENCE.toNanos();
         long pauseMillis = 20;
         while (true) {
+            if (abandoned.get()) {
+                throw new java.util.concurrent.CancellationException("the evaluation stopped");
+            }
             try {
                 return inference.forward(plan.model(), images, null, null, output).rows();
             } catch (ModelRegistry.StoppingException e) {
