@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code java -jar devstack/target/devstack.jar [--data-dir DIR] [--fresh] [--env-file FILE]}: starts Kafka +
+ * {@code java -jar devstack/target/devstack.jar [--data-dir DIR] [--fresh] [--env-file FILE] [--parent-pid PID]}: starts Kafka +
  * S3, prints their addresses, optionally writes them as {@code NAME=value} lines for a launcher to
  * source, and runs until Ctrl-C (SIGINT/SIGTERM), which stops both.
  */
@@ -19,16 +19,26 @@ public final class DevStackMain {
         Path dataDir = Path.of("target", "devstack");
         Path envFile = null;
         boolean fresh = false;
+        long parentPid = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
                 case "--env-file" -> envFile = Path.of(value(args, ++i, "--env-file"));
                 case "--fresh" -> fresh = true;
+                case "--parent-pid" -> {
+                    String v = value(args, ++i, "--parent-pid");
+                    if (!v.matches("[1-9][0-9]{0,18}")) {
+                        System.err.println("--parent-pid needs a process id, got " + v);
+                        System.exit(2);
+                    }
+                    parentPid = Long.parseLong(v);
+                }
                 case "-h", "--help" -> {
-                    System.out.println("usage: devstack [--data-dir DIR] [--fresh] [--env-file FILE]\n"
+                    System.out.println("usage: devstack [--data-dir DIR] [--fresh] [--env-file FILE] [--parent-pid PID]\n"
                             + "  --data-dir DIR   where Kafka logs and S3 objects live (default target/devstack); reused on restart\n"
                             + "  --fresh          empty the data dir first: no topic, record or object of an earlier run\n"
-                            + "  --env-file FILE  also write the service configuration as NAME=value lines to FILE");
+                            + "  --env-file FILE  also write the service configuration as NAME=value lines to FILE\n"
+                            + "  --parent-pid PID stop when process PID exits (the launcher, even if it was killed)");
                     return;
                 }
                 default -> {
@@ -46,6 +56,14 @@ public final class DevStackMain {
             stopped.countDown();
         }, "devstack-shutdown"));
         stack.start();
+        if (parentPid > 0) {
+            long pid = parentPid;
+            ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::onExit)
+                    .orElse(java.util.concurrent.CompletableFuture.completedFuture(null)).thenRun(() -> {
+                        System.out.println("devstack: process " + pid + " that started it is gone; stopping");
+                        System.exit(0);
+                    });
+        }
 
         System.out.printf("devstack: started in %.1f s (data in %s)%n", stack.startTime().toMillis() / 1000.0,
                 dataDir.toAbsolutePath());

@@ -57,7 +57,7 @@ public class DevStackResource implements QuarkusTestResourceLifecycleManager {
                 stop();
                 throw new IllegalStateException("cannot start " + s.getKey() + ": " + e.getMessage(), e);
             }
-            config.put("quarkus.grpc.clients." + s.getKey() + ".host", "localhost");
+            config.put("quarkus.grpc.clients." + s.getKey() + ".host", "127.0.0.1"); // it listens on loopback only
             config.put("quarkus.grpc.clients." + s.getKey() + ".port", String.valueOf(port));
             // in tests Quarkus dials a client's test-port (9001 by default), not its port
             config.put("quarkus.grpc.clients." + s.getKey() + ".test-port", String.valueOf(port));

@@ -49,12 +49,16 @@ public final class ServiceProcess {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>();
         command.add(java);
+        // the service ends when this process does, even killed with SIGKILL (platform's ParentWatch)
+        command.add("-Dmaws.parent-pid=" + ProcessHandle.current().pid());
         command.addAll(jvmOptions);
         command.add("-jar");
         command.add(jar.toString());
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
         pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        // loopback only: a local run must not offer unauthenticated calls (freeze, evaluations) to the network
+        pb.environment().putIfAbsent("QUARKUS_HTTP_HOST", "127.0.0.1");
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         return pb.start();
     }
@@ -71,14 +75,20 @@ public final class ServiceProcess {
             if (!p.isAlive()) {
                 throw new IllegalStateException(jar + " exited with " + p.exitValue() + "; see " + log);
             }
+            HttpURLConnection c = null;
             try {
-                HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL()
-                        .openConnection();
+                c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/q/health/ready").toURL().openConnection();
+                c.setConnectTimeout(2000); // a process that accepts and never answers must not outlast the deadline
+                c.setReadTimeout(2000);
                 if (c.getResponseCode() == 200) {
                     return;
                 }
             } catch (IOException e) {
                 // not listening yet
+            } finally {
+                if (c != null) {
+                    c.disconnect();
+                }
             }
             Thread.sleep(200);
         }

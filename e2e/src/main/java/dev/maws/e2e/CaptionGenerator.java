@@ -42,7 +42,7 @@ public final class CaptionGenerator {
     /** What the captions are made of: p, q and the seed. */
     public record Noise(double p, double q, long seed) {
         public Noise {
-            if (p < 0 || p > 1 || q < 0 || q > 1) {
+            if (!(p >= 0 && p <= 1 && q >= 0 && q <= 1)) { // NaN too
                 throw new IllegalArgumentException("p and q are probabilities, got p=" + p + ", q=" + q);
             }
         }

@@ -86,6 +86,9 @@ final class Labelling {
                 progress.say("faults: label-service started again");
             }
             await(consumer, labelled, dead, total, bar, Duration.ofMinutes(10));
+            // and what else is on the topics by now (a redelivered record after its first copy), so that
+            // every copy of a key is compared, not only those read before the count was reached
+            drain(consumer, labelled, dead);
         }
         int repeated = 0;
         int withTrue = 0;
@@ -113,6 +116,13 @@ final class Labelling {
             withTrue += synsets.contains(right) ? 1 : 0;
             withWrong += synsets.stream().anyMatch(s -> !s.equals(right)) ? 1 : 0;
             without += synsets.isEmpty() ? 1 : 0;
+        }
+        Set<String> sent = new java.util.HashSet<>(truth.keySet());
+        MALFORMED.forEach(m -> sent.add(m.getKey()));
+        for (String key : dead.keySet()) {
+            if (!sent.contains(key)) {
+                throw new IllegalStateException("dead-lettered a key that was never sent: " + key);
+            }
         }
         for (Map.Entry<String, byte[]> m : MALFORMED) {
             if (!dead.containsKey(m.getKey())) {
@@ -153,25 +163,44 @@ final class Labelling {
         return c;
     }
 
+    /** Reads both output topics up to the end offsets they have now. */
+    private static void drain(KafkaConsumer<String, byte[]> consumer, Map<String, List<byte[]>> labelled,
+            Map<String, String> dead) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the output topics could not be read to their end in a minute");
+            }
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                take(r, labelled, dead);
+            }
+        }
+    }
+
     /** Reads both output topics until {@code keys} distinct keys are seen or the timeout passes. */
     private static void await(KafkaConsumer<String, byte[]> consumer, Map<String, List<byte[]>> labelled,
             Map<String, String> dead, int keys, Progress.Bar bar, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (labelled.size() + dead.size() < keys && System.nanoTime() < deadline) {
             for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                if (r.topic().equals(DevStack.TOPIC_CAPTIONS_DLQ)) {
-                    Header reason = r.headers().lastHeader("dead-letter-reason");
-                    String why = reason == null ? "(no reason header)" : new String(reason.value(), StandardCharsets.UTF_8);
-                    String before = dead.put(r.key(), why);
-                    if (before != null && !before.equals(why)) { // a redelivery must dead-letter it the same way
-                        throw new IllegalStateException("key " + r.key() + " was dead-lettered twice with different reasons: \""
-                                + before + "\" and \"" + why + "\"");
-                    }
-                } else {
-                    labelled.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value());
-                }
+                take(r, labelled, dead);
             }
             bar.set(labelled.size() + dead.size(), keys, labelled.size() + " labelled, " + dead.size() + " dead-lettered");
+        }
+    }
+
+    private static void take(ConsumerRecord<String, byte[]> r, Map<String, List<byte[]>> labelled, Map<String, String> dead) {
+        if (r.topic().equals(DevStack.TOPIC_CAPTIONS_DLQ)) {
+            Header reason = r.headers().lastHeader("dead-letter-reason");
+            String why = reason == null ? "(no reason header)" : new String(reason.value(), StandardCharsets.UTF_8);
+            String before = dead.put(r.key(), why);
+            if (before != null && !before.equals(why)) { // a redelivery must dead-letter it the same way
+                throw new IllegalStateException("key " + r.key() + " was dead-lettered twice with different reasons: \""
+                        + before + "\" and \"" + why + "\"");
+            }
+        } else {
+            labelled.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value());
         }
     }
 }

@@ -52,10 +52,12 @@ public final class LocalPlatform implements AutoCloseable {
             }
         }
         Files.createDirectories(state.resolve("logs"));
-        Runtime.getRuntime().addShutdownHook(hook);
+        // the devstack runs in this JVM and ends with it; the hook is for the service processes, which
+        // are started only once it is up (registered before, it met a null stack when the start failed)
         this.stack = DevStack.fresh(state.resolve("devstack")).start();
         this.store = new ObjectStore(stack.s3Endpoint(), "us-east-1", stack.s3AccessKey(), stack.s3SecretKey(),
                 DevStack.BUCKET);
+        Runtime.getRuntime().addShutdownHook(hook);
     }
 
     public DevStack stack() {

@@ -10,7 +10,10 @@ import java.nio.file.Path;
 public final class PipelineMain {
     private PipelineMain() {}
 
+    private static final java.util.concurrent.atomic.AtomicBoolean INTERRUPTED = new java.util.concurrent.atomic.AtomicBoolean();
+
     public static void main(String[] args) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> INTERRUPTED.set(true), "maws-interrupted"));
         String preset = "quick";
         Path out = null;
         Path state = Path.of(System.getenv().getOrDefault("MAWS_HOME", ".maws"));
@@ -27,28 +30,37 @@ public final class PipelineMain {
                     case "--preset" -> preset = value(args, ++i);
                     case "--out" -> out = Path.of(value(args, ++i));
                     case "--state" -> state = Path.of(value(args, ++i));
-                    case "--p" -> p = Double.parseDouble(value(args, ++i));
-                    case "--q" -> q = Double.parseDouble(value(args, ++i));
-                    case "--seed" -> seed = Long.parseLong(value(args, ++i));
-                    case "--train-images" -> trainImages = Integer.parseInt(value(args, ++i));
-                    case "--mae-epochs" -> maeEpochs = Double.parseDouble(value(args, ++i));
-                    case "--wsp-epochs" -> wspEpochs = Double.parseDouble(value(args, ++i));
+                    case "--p" -> p = number(args, ++i, 0, 1, true);
+                    case "--q" -> q = number(args, ++i, 0, 1, true);
+                    case "--seed" -> seed = whole(args, ++i, Long.MIN_VALUE);
+                    case "--train-images" -> trainImages = (int) whole(args, ++i, 0);
+                    case "--mae-epochs" -> maeEpochs = number(args, ++i, 0, 10_000, false);
+                    case "--wsp-epochs" -> wspEpochs = number(args, ++i, 0, 10_000, false);
                     case "--faults" -> faults = true;
                     case "--no-faults" -> faults = false;
-                    default -> throw new IllegalArgumentException("unknown option " + args[i] + " (see ./maws --help)");
+                    default -> throw new Usage("unknown option " + args[i] + " (see ./maws --help)");
                 }
             }
-            Preset chosen = Preset.named(preset).with(trainImages, maeEpochs, wspEpochs, faults);
+            Preset chosen;
+            try {
+                chosen = Preset.named(preset).with(trainImages, maeEpochs, wspEpochs, faults);
+            } catch (IllegalArgumentException e) {
+                throw new Usage(e.getMessage());
+            }
             // a preset with changed sizes is another experiment: it must not overwrite the preset's own report
             boolean changed = trainImages != null || maeEpochs != null || wspEpochs != null;
             Path outDir = out != null ? out : state.resolve("reports").resolve(preset + (changed ? "-custom" : ""));
             Pipeline.run(new Pipeline.Options(chosen, new CaptionGenerator.Noise(p, q, seed), Path.of("").toAbsolutePath(),
                     state.toAbsolutePath(), outDir.toAbsolutePath()), Progress.console());
             System.exit(0);
-        } catch (IllegalArgumentException e) {
+        } catch (Usage e) {
             System.err.println("maws run: " + e.getMessage());
             System.exit(2);
         } catch (Exception e) {
+            if (INTERRUPTED.get()) { // Ctrl-C: what follows from the services being stopped is no failure
+                System.err.println("maws run: interrupted; stopping everything it started");
+                System.exit(130);
+            }
             System.err.println("maws run failed: " + e);
             e.printStackTrace();
             System.exit(1);
@@ -57,8 +69,45 @@ public final class PipelineMain {
 
     private static String value(String[] args, int i) {
         if (i >= args.length) {
-            throw new IllegalArgumentException(args[i - 1] + " needs a value");
+            throw new Usage(args[i - 1] + " needs a value");
         }
         return args[i];
+    }
+
+    /** A number in [min, max] ({@code minIncluded}) or (min, max], named by its option when it is not. */
+    private static double number(String[] args, int i, double min, double max, boolean minIncluded) {
+        String v = value(args, i);
+        double d;
+        try {
+            d = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            d = Double.NaN;
+        }
+        if (!(minIncluded ? d >= min : d > min) || !(d <= max)) {
+            throw new Usage(args[i - 1] + " needs a number in " + (minIncluded ? "[" : "(") + min + ", " + max + "], got " + v);
+        }
+        return d;
+    }
+
+    /** A whole number >= min (and an int when min is 0), named by its option when it is not. */
+    private static long whole(String[] args, int i, long min) {
+        String v = value(args, i);
+        try {
+            long n = min == 0 ? Integer.parseInt(v) : Long.parseLong(v);
+            if (n >= min) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new Usage(args[i - 1] + " needs a whole number" + (min == 0 ? " from 0 to " + Integer.MAX_VALUE : "")
+                + ", got " + v);
+    }
+
+    /** A mistake on the command line: its message says what to change; exit status 2. */
+    private static final class Usage extends RuntimeException {
+        Usage(String message) {
+            super(message);
+        }
     }
 }

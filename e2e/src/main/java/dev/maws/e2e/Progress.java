@@ -13,6 +13,8 @@ final class Progress {
     private final PrintStream out;
     private final boolean terminal;
     private final long t0 = System.nanoTime();
+    /** A bar is drawn in place on the terminal's current line (no newline after it yet). */
+    private boolean barOpen;
 
     Progress(PrintStream out, boolean terminal) {
         this.out = out;
@@ -25,6 +27,10 @@ final class Progress {
 
     /** A line of its own, with the time since the run started. */
     synchronized void say(String message) {
+        if (barOpen) { // the bar keeps its line; the message takes the next one instead of being glued to it
+            out.println();
+            barOpen = false;
+        }
         out.printf("%s %s%n", clock(), message);
     }
 
@@ -65,6 +71,7 @@ final class Progress {
             synchronized (Progress.this) {
                 if (terminal) {
                     out.print("\r\033[K");
+                    barOpen = false;
                 }
                 out.printf("%s %-10s done: %s%n", clock(), name, summary);
             }
@@ -80,6 +87,7 @@ final class Progress {
                 if (terminal) {
                     out.print("\r\033[K" + line);
                     out.flush();
+                    barOpen = true;
                 } else {
                     int decile = (int) (f * 10);
                     if (decile > lastDecile) {

@@ -126,10 +126,18 @@ public final class FashionMnist {
         if (rows != SIDE || cols != SIDE || labels.readInt() != n) {
             throw new IOException("IDX files of " + n + " images of " + rows + "x" + cols + " do not match 28x28 labels");
         }
+        if (n < 0 || n > 100_000) { // Fashion-MNIST has 60,000 + 10,000; a corrupt count must not size the arrays
+            throw new IOException("IDX files claim " + n + " images; Fashion-MNIST has at most 60,000 a split");
+        }
         byte[] px = images.readNBytes(n * SIDE * SIDE);
         byte[] lb = labels.readNBytes(n);
         if (px.length != n * SIDE * SIDE || lb.length != n) {
             throw new IOException("IDX files end early: " + lb.length + " of " + n + " labels");
+        }
+        for (int i = 0; i < n; i++) {
+            if (lb[i] < 0 || lb[i] > 9) {
+                throw new IOException("label " + i + " is " + lb[i] + "; Fashion-MNIST labels are 0-9");
+            }
         }
         return new FashionMnist(split, px, lb);
     }
