@@ -82,8 +82,9 @@ class EpochRecordsTest {
         try (BatchPipeline pipeline = new BatchPipeline(settings, new ImageSource(store, 1 << 20, 1 << 20),
                 new ImageDecoder(1_000_000), null, null)) {
             assertEquals(RECORDS, pipeline.start().span(), "the offset range holds the tombstones too");
-            assertEquals(present, pipeline.countEpochRecords(1_000_000), "read whole: exact");
-            long estimated = pipeline.countEpochRecords(600); // 64 windows of 9 offsets
+            assertEquals(present, pipeline.countEpochRecords(1_000_000, () -> false), "read whole: exact");
+            assertEquals(-1, pipeline.countEpochRecords(1_000_000, () -> true), "a cancelled job stops counting");
+            long estimated = pipeline.countEpochRecords(600, () -> false); // 64 windows of 9 offsets
             assertTrue(Math.abs(estimated - present) <= 0.05 * present,
                     "estimated from 576 of 3,000 offsets: " + estimated + " for " + present);
 

@@ -5,8 +5,9 @@ import java.util.function.LongSupplier;
 /**
  * Counts dead-lettered records and reports them at most once per interval: the first one at once,
  * then, with the first record after the interval has passed, how many came since the last report and
- * the latest reason. (Records of a burst are reported with the next one after it; the exact running
- * count is the metric {@code maws_captions_rejected_total}.) Thread-safe.
+ * the latest reason. (Records of a burst are reported with the next one after it. The metric
+ * {@code maws_captions_rejected_total} counts them too, once their batch is acknowledged by the
+ * broker; this summary when they are handed to the producer.) Thread-safe.
  */
 final class DeadLetterSummary {
     interface Report {

@@ -138,7 +138,7 @@ public final class Checkpoint {
             }
             in.transferTo(OutputStream.nullOutputStream()); // the digest covers the whole file
             hashed.check(name, expected);
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // an Error too: a staged optimizer state lives off the heap
             if (parsed != null) {
                 discard.accept(parsed);
             }

@@ -174,7 +174,7 @@ public final class AdamW {
                         mi.getShape()));
             }
             return staged;
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // an OutOfMemoryError too: what was read lives off the heap
             staged.close();
             throw e;
         }

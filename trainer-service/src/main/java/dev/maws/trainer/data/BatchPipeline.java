@@ -100,15 +100,20 @@ public final class BatchPipeline implements AutoCloseable {
         return start;
     }
 
+    /** The smallest budget {@link #countEpochRecords} takes: one offset per window of a sampled count. */
+    public static final long MIN_PLAN_COUNT_BUDGET = EpochReader.WINDOWS;
+
     /**
      * Records of the first epoch, for the step plan: its offset range less the records that are not
      * there (compacted away, tombstones); see {@link EpochReader#countRecords}. Before {@link #begin} only.
+     *
+     * @return the count, or -1 once {@code cancelled} says so
      */
-    public long countEpochRecords(long budget) throws InterruptedException {
+    public long countEpochRecords(long budget, java.util.function.BooleanSupplier cancelled) throws InterruptedException {
         if (thread.getState() != Thread.State.NEW) {
             throw new IllegalStateException("the pipeline is already reading");
         }
-        return reader.countRecords(start.begin(), start.end(), budget);
+        return reader.countRecords(start.begin(), start.end(), budget, cancelled);
     }
 
     /** Starts reading ahead. */

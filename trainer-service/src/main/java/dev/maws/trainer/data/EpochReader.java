@@ -78,11 +78,19 @@ final class EpochReader implements AutoCloseable {
     /**
      * How many records of [begin, end) hold a value: the offset range less what compaction removed,
      * tombstones (deleted images) and transaction markers. Read whole when the range has at most
-     * {@code budget} offsets, else estimated from {@code budget} offsets read in {@link #WINDOWS}
-     * windows spread evenly over the partitions by their size (exact whenever no record is missing).
-     * Deterministic for a given topic content. Leaves the reader to be positioned by {@link #start}.
+     * {@code budget} offsets, else estimated from at most {@code budget} offsets (fewer when the
+     * windows do not divide it) read in {@link #WINDOWS} windows spread evenly over the partitions
+     * by their size, at least one a partition (exact whenever no record is missing). Deterministic
+     * for a given topic content. Leaves the reader to be positioned by {@link #start}.
+     *
+     * @return the count, or -1 once {@code cancelled} says so
      */
-    long countRecords(Map<Integer, Long> begin, Map<Integer, Long> end, long budget) throws InterruptedException {
+    long countRecords(Map<Integer, Long> begin, Map<Integer, Long> end, long budget, java.util.function.BooleanSupplier cancelled)
+            throws InterruptedException {
+        if (budget < WINDOWS) {
+            throw new IllegalArgumentException("a budget of " + budget + " offsets is below one for each of " + WINDOWS
+                    + " windows");
+        }
         long span = 0;
         for (TopicPartition tp : partitions) {
             span += spanOf(tp, begin, end);
@@ -93,6 +101,19 @@ final class EpochReader implements AutoCloseable {
         for (TopicPartition tp : partitions) { // a poll needs a position for every assigned partition, paused or not
             consumer.seek(tp, begin.getOrDefault(tp.partition(), 0L));
         }
+        // each partition's share of the windows (at least one), all of one length that keeps the total
+        // within the budget
+        Map<TopicPartition, Integer> windows = new HashMap<>();
+        long totalWindows = 0;
+        for (TopicPartition tp : partitions) {
+            long size = spanOf(tp, begin, end);
+            if (size > 0) {
+                int w = (int) Math.max(1, Math.round(WINDOWS * (double) size / span));
+                windows.put(tp, w);
+                totalWindows += w;
+            }
+        }
+        long length = Math.max(1, budget / totalWindows);
         double estimate = 0;
         for (TopicPartition tp : partitions) {
             long from = begin.getOrDefault(tp.partition(), 0L);
@@ -101,20 +122,26 @@ final class EpochReader implements AutoCloseable {
                 continue;
             }
             if (span <= budget) {
-                estimate += countWindow(tp, from, from + size);
+                long n = countWindow(tp, from, from + size, cancelled);
+                if (n < 0) {
+                    return -1;
+                }
+                estimate += n;
                 continue;
             }
-            // this partition's share of the windows, each budget / WINDOWS offsets long, centred in
-            // equal parts of its range
-            int windows = (int) Math.max(1, Math.round(WINDOWS * (double) size / span));
-            long length = Math.max(1, Math.min(size / windows, budget / WINDOWS));
+            int w = windows.get(tp);
+            long len = Math.min(length, size / w); // windows centred in equal parts of the range, never overlapping
             long present = 0;
-            for (int i = 0; i < windows; i++) {
-                long centre = from + (long) ((i + 0.5) * size / windows);
-                long start = Math.max(from, Math.min(from + size - length, centre - length / 2));
-                present += countWindow(tp, start, start + length);
+            for (int i = 0; i < w; i++) {
+                long centre = from + (long) ((i + 0.5) * size / w);
+                long start = Math.max(from, Math.min(from + size - len, centre - len / 2));
+                long n = countWindow(tp, start, start + len, cancelled);
+                if (n < 0) {
+                    return -1;
+                }
+                present += n;
             }
-            estimate += size * (present / (double) (windows * length));
+            estimate += size * (present / (double) (w * len));
         }
         return Math.round(estimate);
     }
@@ -127,8 +154,9 @@ final class EpochReader implements AutoCloseable {
         return Math.max(0, e - begin.getOrDefault(tp.partition(), e));
     }
 
-    /** Records with a value at offsets [from, to) of one partition. */
-    private long countWindow(TopicPartition tp, long from, long to) throws InterruptedException {
+    /** Records with a value at offsets [from, to) of one partition; -1 once {@code cancelled}. */
+    private long countWindow(TopicPartition tp, long from, long to, java.util.function.BooleanSupplier cancelled)
+            throws InterruptedException {
         consumer.pause(partitions);
         consumer.resume(List.of(tp));
         consumer.seek(tp, from);
@@ -138,6 +166,9 @@ final class EpochReader implements AutoCloseable {
         while (consumer.position(tp) < to) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
+            }
+            if (cancelled.getAsBoolean()) {
+                return -1;
             }
             org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> polled;
             try {

@@ -55,7 +55,8 @@ final class TrainingRun {
     /** Per-step metric lines are written at least this often, checkpoint or not. */
     static final int METRICS_EVERY_STEPS = 1000;
     private static final Logger LOG = Logger.getLogger(TrainingRun.class);
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** Reads and writes what a checkpoint says about the run (data position, plan). */
+    static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final long MASKING = 0x3A5CL;
 
     /** The step plan, fixed when a job first starts and kept in every checkpoint. */
@@ -162,7 +163,10 @@ final class TrainingRun {
         BatchPipeline.Settings settings = deps.pipelineSettings(job.getId(), spec, model, run.topic(), run.shuffleBuffer());
         try (BatchPipeline pipeline = new BatchPipeline(settings, deps.images(), deps.decoder(), labels, resumeAt)) {
             if (plan == null) {
-                long records = pipeline.countEpochRecords(deps.config().data().planCountBudget());
+                long records = pipeline.countEpochRecords(deps.config().data().planCountBudget(), cancelled);
+                if (records < 0) {
+                    return job.toBuilder().setState(JobState.JOB_STATE_CANCELLED).build();
+                }
                 double perStep = spec.getBatchSize();
                 long total = Math.max(1, (long) Math.floor(spec.getEpochs() * records / perStep));
                 // warm-up = epochs is a valid spec: rounding must not make the warm-up longer than the run

@@ -49,6 +49,10 @@ public class TrainingRuns {
         this.images = new ImageSource(store, config.data().maxImageBytes(), config.data().imageCacheMb() << 20);
         this.decoder = new ImageDecoder(config.data().maxImagePixels(), "maws.trainer.data.max-image-pixels",
                 config.data().decodePixelBudget());
+        if (config.data().planCountBudget() < BatchPipeline.MIN_PLAN_COUNT_BUDGET) {
+            throw new IllegalStateException("maws.trainer.data.plan-count-budget=" + config.data().planCountBudget()
+                    + " is below " + BatchPipeline.MIN_PLAN_COUNT_BUDGET + " (one offset for each window of a sampled count)");
+        }
     }
 
     /**

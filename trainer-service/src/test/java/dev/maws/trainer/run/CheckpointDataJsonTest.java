@@ -1,0 +1,25 @@
+package dev.maws.trainer.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.maws.trainer.data.DataPosition;
+
+/** What a checkpoint's manifest says about the data reads back, also from checkpoints of earlier versions. */
+class CheckpointDataJsonTest {
+    @Test
+    void aPositionWrittenBeforeTombstonesWereCountedReadsWithNoneDeleted() {
+        // the "position" of a manifest written before DataPosition.Counters had "deleted"
+        Map<String, Object> old = Map.of("epoch", 2, "begin", Map.of("0", 0, "1", 5), "end", Map.of("0", 100, "1", 90),
+                "consumed", 17, "counters", Map.of("images", 1024, "badImages", 3, "badRecords", 1, "unlabelled", 40,
+                        "dropped", 12));
+        DataPosition p = TrainingRun.JSON.convertValue(old, DataPosition.class);
+        assertEquals(new DataPosition.Counters(1024, 3, 1, 40, 12, 0), p.counters());
+        assertEquals(185, p.span());
+        assertEquals(p, TrainingRun.JSON.convertValue(TrainingRun.JSON.convertValue(p, Map.class), DataPosition.class),
+                "and what is written now reads back as it was");
+    }
+}
