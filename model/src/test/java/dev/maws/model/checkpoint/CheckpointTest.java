@@ -152,9 +152,7 @@ class CheckpointTest {
             new MaskedAutoencoder(p, config, true);
             Checkpoint.save(CheckpointFiles.directory(cp), p, null, manifest(1));
         }
-        byte[] bytes = Files.readAllBytes(cp.resolve(Checkpoint.PARAMS));
-        bytes[bytes.length - 1] ^= 1;
-        Files.write(cp.resolve(Checkpoint.PARAMS), bytes);
+        byte[] bytes = flipLastBit(cp.resolve(Checkpoint.PARAMS));
         try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 7)) {
             new MaskedAutoencoder(p, config, true);
             float[] before = p.get("encoder.norm.weight").array().toFloatArray();
@@ -183,9 +181,7 @@ class CheckpointTest {
             TrainingStep.run(p, st -> mae.forward(Images.batch(st, px, 4, config), 0.75, new Random(5)).loss(), adamW, 1e-3);
             Checkpoint.save(CheckpointFiles.directory(cp), p, adamW, manifest(3));
         }
-        byte[] bytes = Files.readAllBytes(cp.resolve(Checkpoint.OPTIMIZER));
-        bytes[bytes.length - 1] ^= 1;
-        Files.write(cp.resolve(Checkpoint.OPTIMIZER), bytes);
+        flipLastBit(cp.resolve(Checkpoint.OPTIMIZER));
         try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 7)) {
             new MaskedAutoencoder(p, config, true);
             AdamW fresh = AdamW.mae(p, 0.05, 1.0);
@@ -212,6 +208,14 @@ class CheckpointTest {
                 }
             }
         }
+    }
+
+    /** Corrupts a file by one bit of its last byte (where it still parses); returns its new bytes. */
+    private static byte[] flipLastBit(Path file) throws java.io.IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(file, bytes);
+        return bytes;
     }
 
     @Test

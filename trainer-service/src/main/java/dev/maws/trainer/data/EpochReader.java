@@ -170,24 +170,14 @@ final class EpochReader implements AutoCloseable {
             if (cancelled.getAsBoolean()) {
                 return -1;
             }
-            org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> polled;
-            try {
-                polled = consumer.poll(POLL);
-            } catch (org.apache.kafka.clients.consumer.InvalidOffsetException e) {
-                throw new IllegalStateException("the epoch's records from " + e.partitions() + " are no longer on the topic"
-                        + " (recreated, or its records deleted)", e);
-            }
+            org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> polled = poll();
             for (ConsumerRecord<String, byte[]> r : polled.records(tp)) {
                 if (r.offset() >= from && r.offset() < to && r.value() != null) {
                     n++;
                 }
             }
             if (polled.isEmpty()) {
-                long now = consumer.endOffsets(List.of(tp)).get(tp);
-                if (now < to) {
-                    throw new IllegalStateException(tp + " ends at offset " + now + ", before the epoch's end " + to
-                            + " (the topic was recreated or truncated)");
-                }
+                checkReaches(tp, to);
             }
             long position = consumer.position(tp);
             if (position != lastPosition) {
@@ -253,24 +243,31 @@ final class EpochReader implements AutoCloseable {
             }
             consumer.resume(partitions);
             consumer.pause(full);
-            org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> polled;
-            try {
-                polled = consumer.poll(POLL);
-            } catch (org.apache.kafka.clients.consumer.InvalidOffsetException e) {
-                throw new IllegalStateException("the epoch's records from " + e.partitions() + " are no longer on the topic"
-                        + " (recreated, or its records deleted); this run cannot go on from its recorded position", e);
-            }
+            org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> polled = poll();
             for (ConsumerRecord<String, byte[]> r : polled) {
                 buffered.get(new TopicPartition(r.topic(), r.partition())).add(r);
             }
             if (polled.isEmpty()) { // nothing more: is there anything left below the epoch's end at all?
-                long now = consumer.endOffsets(List.of(tp)).get(tp);
-                if (now < limit) {
-                    throw new IllegalStateException(tp + " ends at offset " + now + ", before the epoch's recorded end "
-                            + limit + " (the topic was recreated or truncated); this run cannot go on from its recorded "
-                            + "position");
-                }
+                checkReaches(tp, limit);
             }
+        }
+    }
+
+    private org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> poll() {
+        try {
+            return consumer.poll(POLL);
+        } catch (org.apache.kafka.clients.consumer.InvalidOffsetException e) {
+            throw new IllegalStateException("the epoch's records from " + e.partitions() + " are no longer on the topic"
+                    + " (recreated, or its records deleted); this run cannot go on from its recorded position", e);
+        }
+    }
+
+    /** Fails when the partition now ends before {@code limit}, an offset the epoch recorded as there. */
+    private void checkReaches(TopicPartition tp, long limit) {
+        long now = consumer.endOffsets(List.of(tp)).get(tp);
+        if (now < limit) {
+            throw new IllegalStateException(tp + " ends at offset " + now + ", before the epoch's recorded end " + limit
+                    + " (the topic was recreated or truncated); this run cannot go on from its recorded position");
         }
     }
 
