@@ -154,6 +154,9 @@ public final class BatchPipeline implements AutoCloseable {
             ready.clear();
             ready.offer(END);
         } finally {
+            // an interrupt (close) has done its work; left set, it makes the consumer's close fail and log an
+            // ERROR with a stack trace at every job end
+            Thread.interrupted();
             reader.close();
         }
     }

@@ -234,10 +234,12 @@ final class EpochReader implements AutoCloseable {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
-            // bound memory: partitions far ahead of the merge wait until it catches up
+            // bound memory: partitions far ahead of the merge wait until it catches up; and those fetched to
+            // the epoch's end fetch no more (at the end of the log they would ask every fetch.max.wait.ms)
             List<TopicPartition> full = new ArrayList<>();
             for (TopicPartition other : partitions) {
-                if (buffered.get(other).size() >= PAUSE_AT && !other.equals(tp)) {
+                if (!other.equals(tp) && (buffered.get(other).size() >= PAUSE_AT
+                        || consumer.position(other) >= end.getOrDefault(other.partition(), 0L))) {
                     full.add(other);
                 }
             }
