@@ -82,9 +82,13 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
         VitConfig config = VitConfig.preset(preset);
         FashionMnist data = FashionMnist.isInstalled() ? FashionMnist.installed("train") : FashionMnist.fixture("train");
         images = Math.min(images, data.size());
+        // too few images (no dataset-fashion-mnist: the 500 fixture images) and the "cold" rows read from the
+        // cache after the first epoch: they say so in their names, so that no table passes them off as cold
+        String coldRows = "cold cache";
         if (images < batch * (steps + 2)) {
             System.out.println("note: " + images + " images for " + (steps + 2) + " batches of " + batch
                     + ": epochs repeat, so later images come from the cache");
+            coldRows = "NOT cold: " + images + " images repeat";
         }
         DjlRuntime runtime = DjlRuntime.start(System.getenv("DJL_CACHE_DIR"));
         BenchReport report = new BenchReport("trainer", device);
@@ -158,16 +162,16 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
             // each row also says where the process's CPU went while it ran (cores used, by thread)
             report.result(withCpu(row("run", "in-memory batches", "model", preset, "batch", batch, "steps", steps, "images/s",
                     memoryRate, "s/step", memorySeconds / steps, "data wait", 0.0), memoryCpu));
-            report.result(withCpu(row("run", "Kafka+S3+decode+augment, cold cache", "model", preset, "batch", batch, "steps",
+            report.result(withCpu(row("run", "Kafka+S3+decode+augment, " + coldRows, "model", preset, "batch", batch, "steps",
                     steps, "images/s", e2eRate, "s/step", e2eSeconds / steps, "data wait", waitFraction), coldCpu));
             report.result(withCpu(row("run", "Kafka+decode+augment, images cached", "model", preset, "batch", batch, "steps",
                     steps, "images/s", steps * (double) batch / warmSeconds, "s/step", warmSeconds / steps, "data wait",
                     warmWait / warmSeconds), cachedCpu));
-            report.result(withCpu(row("run", "data path alone, cold cache", "model", "-", "batch", batch, "steps", steps,
+            report.result(withCpu(row("run", "data path alone, " + coldRows, "model", "-", "batch", batch, "steps", steps,
                     "images/s", coldPathRate, "s/step", Double.NaN, "data wait", Double.NaN), coldPathCpu));
             report.result(withCpu(row("run", "data path alone, images cached", "model", "-", "batch", batch, "steps", steps,
                     "images/s", cachedPathRate, "s/step", Double.NaN, "data wait", Double.NaN), cachedPathCpu));
-            report.goal(BenchReport.Goal.atLeast("end-to-end / in-memory images/s, cold cache", e2eRate / memoryRate, 0.9));
+            report.goal(BenchReport.Goal.atLeast("end-to-end / in-memory images/s, " + coldRows, e2eRate / memoryRate, 0.9));
             report.goal(BenchReport.Goal.atLeast("end-to-end / in-memory images/s, images cached",
                     steps * (double) batch / warmSeconds / memoryRate, 0.9));
             report.goal(BenchReport.Goal.atMost("data-wait fraction of the end-to-end run", waitFraction, 0.10));
