@@ -17,30 +17,27 @@ import dev.maws.label.vocab.VocabularyFreezer;
 public class BadRequestMapper {
     @ServerExceptionMapper
     public Response invalid(IllegalArgumentException e) {
-        return Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON)
-                .entity(Map.of("error", message(e))).build();
+        return error(Response.Status.BAD_REQUEST, e);
     }
 
     @ServerExceptionMapper
     public Response unknownVocabulary(VocabularyCatalog.NoSuchVocabularyException e) {
-        return Response.status(Response.Status.NOT_FOUND).type(MediaType.APPLICATION_JSON)
-                .entity(Map.of("error", message(e))).build();
+        return error(Response.Status.NOT_FOUND, e);
     }
 
     @ServerExceptionMapper
     public Response nothingToFreeze(VocabularyFreezer.NothingToFreezeException e) {
-        return Response.status(Response.Status.CONFLICT).type(MediaType.APPLICATION_JSON)
-                .entity(Map.of("error", message(e))).build();
+        return error(Response.Status.CONFLICT, e);
     }
 
     @ServerExceptionMapper
     public Response freezeRunning(VocabularyCatalog.FreezeRunningException e) {
-        return Response.status(Response.Status.CONFLICT).type(MediaType.APPLICATION_JSON)
-                .entity(Map.of("error", message(e))).build();
+        return error(Response.Status.CONFLICT, e);
     }
 
-    /** Map.of refuses a null value: an exception without a message still gets a body (its class). */
-    private static String message(Exception e) {
-        return e.getMessage() != null ? e.getMessage() : e.toString();
+    /** {"error": what to fix}; Map.of refuses a null value: an exception without a message gets its class. */
+    private static Response error(Response.Status status, Exception e) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("error", e.getMessage() != null ? e.getMessage() : e.toString())).build();
     }
 }

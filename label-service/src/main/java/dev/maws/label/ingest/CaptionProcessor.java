@@ -185,8 +185,8 @@ public class CaptionProcessor {
         // key and headers bounded too: a record under the broker's limit compressed may be far over it whole
         // (as the bytes it came with: a key that is not UTF-8 reaches the dead letter unchanged)
         byte[] keyBytes = record.getKey();
-        byte[] key = keyBytes != null && keyBytes.length > DEAD_LETTER_MAX_KEY_BYTES
-                ? Arrays.copyOf(keyBytes, DEAD_LETTER_MAX_KEY_BYTES) : keyBytes;
+        boolean cutKey = keyBytes != null && keyBytes.length > DEAD_LETTER_MAX_KEY_BYTES;
+        byte[] key = cutKey ? Arrays.copyOf(keyBytes, DEAD_LETTER_MAX_KEY_BYTES) : keyBytes;
         long headerBytes = 0;
         int headerCount = 0;
         for (org.apache.kafka.common.header.Header h : record.getHeaders()) {
@@ -197,7 +197,7 @@ public class CaptionProcessor {
         ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(deadLetterTopic, null, key,
                 value.length > keep ? Arrays.copyOf(value, keep) : value,
                 dropHeaders ? new org.apache.kafka.common.header.internals.RecordHeaders() : record.getHeaders());
-        if (keyBytes != null && keyBytes.length > DEAD_LETTER_MAX_KEY_BYTES) {
+        if (cutKey) {
             dead.headers().add(header(DEAD_LETTER_KEY_BYTES, Integer.toString(keyBytes.length)));
         }
         if (dropHeaders) {

@@ -157,6 +157,7 @@ public final class AdamW {
             throw new IOException("optimizer state has " + count + " parameters, the model " + m.size());
         }
         Staged staged = new Staged(savedStep);
+        NDManager manager = params.manager();
         try {
             for (int i = 0; i < count; i++) {
                 String name = in.readUTF();
@@ -167,7 +168,6 @@ public final class AdamW {
                 if (staged.m.containsKey(name)) {
                     throw new IOException("optimizer state names " + name + " twice");
                 }
-                NDManager manager = params.manager();
                 staged.m.put(name, manager.create(TensorIO.read(in, mi.getShape(), "optimizer state m of " + name),
                         mi.getShape()));
                 staged.v.put(name, manager.create(TensorIO.read(in, mi.getShape(), "optimizer state v of " + name),

@@ -142,7 +142,10 @@ public final class BatchPipeline implements AutoCloseable {
         return (Batch) item;
     }
 
-    private record Pending(long index, Future<float[]> image, int[] labels, String skip) {}
+    /** Why a record gives no image; each has its counter. */
+    private enum Skip { BAD_RECORD, DELETED, UNLABELLED }
+
+    private record Pending(long index, Future<float[]> image, int[] labels, Skip skip) {}
 
     private void produce() {
         try {
@@ -206,9 +209,9 @@ public final class BatchPipeline implements AutoCloseable {
             Pending p = inFlight.poll();
             if (p.skip() != null) {
                 counters = switch (p.skip()) {
-                    case "record" -> counters.plus(0, 0, 1, 0, 0, 0);
-                    case "deleted" -> counters.plus(0, 0, 0, 0, 0, 1);
-                    default -> counters.plus(0, 0, 0, 1, 0, 0);
+                    case BAD_RECORD -> counters.plus(0, 0, 1, 0, 0, 0);
+                    case UNLABELLED -> counters.plus(0, 0, 0, 1, 0, 0);
+                    case DELETED -> counters.plus(0, 0, 0, 0, 0, 1);
                 };
             } else {
                 try {
@@ -243,7 +246,7 @@ public final class BatchPipeline implements AutoCloseable {
 
     private Pending submit(ConsumerRecord<String, byte[]> r, int epoch, long index, int per) {
         if (r.value() == null) { // a tombstone: the image was deleted from the compacted topic
-            return new Pending(index, null, null, "deleted");
+            return new Pending(index, null, null, Skip.DELETED);
         }
         LabeledImage image;
         try {
@@ -252,11 +255,11 @@ public final class BatchPipeline implements AutoCloseable {
             image = null;
         }
         if (image == null || image.getImageUri().isEmpty()) {
-            return new Pending(index, null, null, "record");
+            return new Pending(index, null, null, Skip.BAD_RECORD);
         }
         int[] ls = labelMap == null ? null : labelMap.labels(image);
         if (ls != null && ls.length == 0) {
-            return new Pending(index, null, null, "unlabelled");
+            return new Pending(index, null, null, Skip.UNLABELLED);
         }
         String uri = image.getImageUri();
         long seed = Seeds.mix(s.seed(), AUGMENT, epoch, index);
