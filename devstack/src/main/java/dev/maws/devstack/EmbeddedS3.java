@@ -55,7 +55,7 @@ public final class EmbeddedS3 implements AutoCloseable {
             int port = FreePorts.next();
             endpoint = "http://127.0.0.1:" + port;
             proxy = S3Proxy.builder()
-                    .blobStore(context.getBlobStore())
+                    .blobStore(new AtomicObjects(context.getBlobStore())) // a GET sees one version
                     .endpoint(URI.create(endpoint))
                     .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
                     .build();
