@@ -13,7 +13,8 @@ import dev.maws.proto.v1.StartEvaluationRequest;
 /**
  * Step 5: each trained checkpoint evaluated by inference-service on the test split: zero-shot with
  * Fashion-MNIST's own class names (WSP checkpoints), linear probe and few-shot k = 1, 5, 10 on
- * frozen features of the imported training images.
+ * frozen features of the imported training images. The linear probe reads the cls and mean tokens of
+ * every block (DINO's linear evaluation); the probe on the pooled feature alone is reported beside it.
  */
 final class Evaluating {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,7 +37,8 @@ final class Evaluating {
                 .newBlockingStub(platform.channel("inference-service"));
         Evaluation e = inference.withDeadlineAfter(5, TimeUnit.MINUTES).startEvaluation(StartEvaluationRequest.newBuilder()
                 .setModel(checkpoint).setDataset(FashionImport.DATASET).setSplit("test").setProbeTrainSplit("train")
-                .addFewShotK(1).addFewShotK(5).addFewShotK(10).setFewShotSeeds(preset.fewShotSeeds()).build());
+                .addFewShotK(1).addFewShotK(5).addFewShotK(10).setFewShotSeeds(preset.fewShotSeeds())
+                .setProbeBlocks(preset.model().getDepth()).build());
         Progress.Bar bar = progress.bar("eval " + name, 1000);
         Stall stall = new Stall("evaluation " + e.getId() + " of " + checkpoint + " (log: " + platform.log("inference-service")
                 + ")", STALLED);

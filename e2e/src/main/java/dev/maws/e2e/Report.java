@@ -40,6 +40,9 @@ final class Report {
         r.put("images_per_second", round(imagesPerSecond));
         r.put("zero_shot_top5", zs.isNull() ? null : zs.get("top5").asDouble());
         r.put("linear_probe_per_class_recall", evaluation.get("linear_probe").get("per_class_recall"));
+        r.put("linear_probe_features", evaluation.get("linear_probe").get("features").asText());
+        JsonNode pooled = evaluation.get("linear_probe").get("pooled");
+        r.put("linear_probe_pooled_top1", pooled == null || pooled.isNull() ? null : pooled.get("top1").asDouble());
         r.put("mae_loss_curve", maeCurve == null ? null : thin(maeCurve));
         r.put("checkpoint", checkpoint);
         r.put("evaluation_report", evaluationKey);
@@ -58,13 +61,17 @@ final class Report {
     /** The console table. */
     static String table(JsonNode report) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("%-8s %10s %12s %14s %14s %14s %9s %8s%n", "run", "zero-shot", "linear probe", "1-shot",
-                "5-shot", "10-shot", "train s", "img/s"));
+        b.append(String.format("%-8s %10s %12s %14s %14s %14s %14s %9s %8s%n", "run", "zero-shot", "linear probe",
+                "probe (pooled)", "1-shot", "5-shot", "10-shot", "train s", "img/s"));
         for (String name : RUNS) {
             JsonNode r = report.get("runs").get(name);
-            b.append(String.format("%-8s %10s %12s %14s %14s %14s %9.0f %8.0f%n", name, pct(r.get("zero_shot_top1")),
-                    pct(r.get("linear_probe_top1")), shot(r, "1"), shot(r, "5"), shot(r, "10"),
-                    r.get("train_seconds").asDouble(), r.get("images_per_second").asDouble()));
+            b.append(String.format("%-8s %10s %12s %14s %14s %14s %14s %9.0f %8.0f%n", name, pct(r.get("zero_shot_top1")),
+                    pct(r.get("linear_probe_top1")), pct(r.get("linear_probe_pooled_top1")), shot(r, "1"), shot(r, "5"),
+                    shot(r, "10"), r.get("train_seconds").asDouble(), r.get("images_per_second").asDouble()));
+        }
+        JsonNode first = report.get("runs").get(RUNS.get(0)).get("linear_probe_features");
+        if (first != null && !first.isNull()) {
+            b.append("linear probe: ").append(first.asText()).append("; probe (pooled): the pooled feature alone\n");
         }
         return b.toString();
     }

@@ -61,6 +61,8 @@ class PipelineSmokeIT {
         for (String run : List.of("wsp", "mae_wsp", "mae")) {
             JsonNode r = written.get("runs").get(run);
             assertTrue(r.get("linear_probe_top1").asDouble() > CHANCE, run + " linear probe " + r.get("linear_probe_top1"));
+            assertEquals("cls and mean tokens of the last 2 blocks", r.get("linear_probe_features").asText(), run);
+            assertTrue(r.get("linear_probe_pooled_top1").asDouble() > CHANCE, run + " pooled probe " + r);
             for (String k : List.of("1", "5", "10")) {
                 assertTrue(r.get("few_shot").get(k).get("mean").asDouble() > CHANCE, run + " " + k + "-shot");
             }

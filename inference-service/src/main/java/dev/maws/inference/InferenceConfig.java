@@ -87,6 +87,13 @@ public interface InferenceConfig {
         @WithDefault("33554432")
         long maxManifestBytes();
 
+        /**
+         * Bytes of the probes' frozen features, held in memory while the probes train (examples of both
+         * splits x features per example x 4); an evaluation over it is refused when started.
+         */
+        @WithDefault("536870912")
+        long maxProbeFeatureBytes();
+
         /** Threads that fetch and decode a split's images while the model embeds them. */
         @WithDefault("4")
         int fetchThreads();

@@ -132,6 +132,8 @@ class EvaluationTest {
 
         JsonNode linear = r.get("linear_probe");
         checkScores(linear, 100);
+        assertEquals("pooled (mean)", linear.get("features").asText());
+        assertEquals(TestModels.MODEL.width(), linear.get("feature_dim").asInt());
         // even a freshly initialised encoder's features carry the image: a probe beats chance (0.1) by far
         assertTrue(linear.get("top1").asDouble() > 0.3, "linear probe top-1 " + linear.get("top1"));
 
@@ -184,6 +186,29 @@ class EvaluationTest {
     }
 
     @Test
+    void aLinearProbeOnTheLastBlocksLeavesTheFewShotProbesOnThePooledFeature() throws Exception {
+        StartEvaluationRequest probes = StartEvaluationRequest.newBuilder().setModel(wsp + "/step-1").setDataset(DATASET)
+                .setLinearProbe(true).setFewShot(true).addFewShotK(5).setFewShotSeeds(2).build();
+        // one block: two would exceed the test profile's max-probe-feature-bytes (badRequestsSayWhatToFix)
+        Evaluation done = await(grpc.startEvaluation(probes.toBuilder().setProbeBlocks(1).build()));
+        assertEquals("succeeded", done.getState(), done.getError());
+        JsonNode multi = JSON.readTree(done.getReportJson());
+        JsonNode linear = multi.get("linear_probe");
+        checkScores(linear, 100);
+        assertEquals("cls and mean tokens of the last 1 block", linear.get("features").asText());
+        assertEquals(2 * TestModels.MODEL.width(), linear.get("feature_dim").asInt());
+        assertTrue(linear.get("top1").asDouble() > 0.3, linear.toString());
+
+        // the few-shot probes took the model's pooled feature out of the same rows
+        JsonNode pooled = JSON.readTree(await(grpc.startEvaluation(probes)).getReportJson());
+        assertEquals(pooled.get("few_shot").get("5").get("top1_per_seed"), multi.get("few_shot").get("5").get("top1_per_seed"));
+        assertEquals(TestModels.MODEL.width(), pooled.get("linear_probe").get("feature_dim").asInt());
+        // and the multi-block report carries the pooled probe beside it: the same probe as a plain evaluation's
+        assertEquals(pooled.get("linear_probe").get("top1").asDouble(), linear.get("pooled").get("top1").asDouble());
+        assertTrue(pooled.get("linear_probe").get("pooled").isNull());
+    }
+
+    @Test
     void anMaeCheckpointGetsProbesOnly() throws Exception {
         Evaluation done = await(grpc.startEvaluation(StartEvaluationRequest.newBuilder().setModel(mae + "/step-1")
                 .setDataset(DATASET).addFewShotK(2).setFewShotSeeds(2).setFewShot(true).build()));
@@ -210,6 +235,14 @@ class EvaluationTest {
                 .setFewShotSeeds(21).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "must differ", () -> grpc.startEvaluation(ok.toBuilder()
                 .setProbeTrainSplit("test").build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "probe_blocks must be in [0, " + TestModels.MODEL.depth() + "]",
+                () -> grpc.startEvaluation(ok.toBuilder().setProbeBlocks(TestModels.MODEL.depth() + 1).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "take 384000 bytes, over maws.inference.evaluation.max-probe-feature-bytes"
+                + "=300000: ask for fewer probe_blocks", () -> grpc.startEvaluation(ok.toBuilder().setProbeBlocks(2).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "probe_blocks must be >= 0", () -> grpc.startEvaluation(ok.toBuilder()
+                .setProbeBlocks(-1).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "ask for linear_probe too", () -> grpc.startEvaluation(ok.toBuilder()
+                .setProbeBlocks(1).setZeroShot(true).build()));
         // a split of other name made of training images: probes would be scored on what they were trained on
         List<Dataset.Example> carved = datasets.find(DATASET, "train", 1 << 20).orElseThrow().examples().subList(0, 5);
         datasets.put(new Dataset(DATASET, "carved", FashionMnist.CLASS_NAMES, carved));

@@ -51,7 +51,7 @@ public class Inference {
         };
         ModelRegistry.Loaded m = models.load(request.getModel());
         float[] px = inputs.pixels(request.getImagesList(), m);
-        float[][] vectors = models.forward(m, new ModelRegistry.Output(false, pooling, request.getNormalize()), px,
+        float[][] vectors = models.forward(m, ModelRegistry.Output.features(pooling, request.getNormalize()), px,
                 request.getImagesCount());
         EmbedResponse.Builder out = EmbedResponse.newBuilder().setModel(m.reference());
         for (float[] v : vectors) {

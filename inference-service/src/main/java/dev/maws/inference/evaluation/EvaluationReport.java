@@ -20,8 +20,14 @@ public record EvaluationReport(String id, String model, String stage, String dat
     /** A class name and the synsets of the model's vocabulary that stand for it. */
     public record Resolution(String className, List<String> synsets, String unresolvedReason) {}
 
-    /** A probe trained on the frozen features of the whole training split. */
-    public record LinearProbe(@JsonUnwrapped Scores scores, int epochs, int batchSize, double lr) {}
+    /**
+     * A probe trained on the frozen features of the whole training split; {@code features} says which
+     * ("pooled (mean)", or the cls and mean tokens of the last N blocks) and {@code featureDim} how many.
+     * With multi-block features, {@code pooled} is the same probe on the pooled feature, for comparison
+     * (null otherwise).
+     */
+    public record LinearProbe(@JsonUnwrapped Scores scores, String features, int featureDim, Scores pooled, int epochs,
+            int batchSize, double lr) {}
 
     /** Probes trained on k examples per class, one per seed: top-1 mean and sample std over the seeds. */
     public record FewShot(double mean, double std, List<Double> top1PerSeed) {}

@@ -19,6 +19,7 @@ import dev.maws.inference.api.Inference;
 import dev.maws.inference.models.ModelRegistry;
 import dev.maws.inference.zeroshot.ClassResolver;
 import dev.maws.model.probe.ProbeFit;
+import dev.maws.model.vit.VitConfig;
 import dev.maws.platform.dataset.Dataset;
 import dev.maws.platform.vocabulary.Vocabulary;
 import dev.maws.proto.v1.ClassResolution;
@@ -33,10 +34,16 @@ import dev.maws.proto.v1.Image;
  */
 final class EvaluationRun {
     /** What was asked, checked and resolved (the model reference pinned to one step). */
+    /**
+     * @param probeBlocks 0 = the linear probe on the pooled feature; N = on the cls and mean tokens of
+     *     the last N blocks
+     * @param pooling the model's own pooling (the few-shot probes' feature)
+     */
     record Plan(String id, String model, String stage, Vocabulary vocabulary, Dataset eval, Dataset train, boolean zeroShot,
-            boolean linearProbe, List<Integer> fewShotK, int seeds, List<String> notes) {}
+            boolean linearProbe, int probeBlocks, VitConfig.Pooling pooling, List<Integer> fewShotK, int seeds,
+            List<String> notes) {}
 
-    private static final ModelRegistry.Output FEATURES = new ModelRegistry.Output(false, null, false);
+    private static final ModelRegistry.Output FEATURES = ModelRegistry.Output.features(null, false);
 
     private final Plan plan;
     private final Inference inference;
@@ -72,7 +79,7 @@ final class EvaluationRun {
         this.trainIdx = probes ? trainIndices() : new int[0];
         int evalPasses = (plan.zeroShot() ? 1 : 0) + (probes ? 1 : 0);
         this.imagesTotal = (long) evalPasses * plan.eval().examples().size() + trainIdx.length;
-        this.fitsTotal = (plan.linearProbe() ? 1 : 0) + plan.fewShotK().size() * plan.seeds();
+        this.fitsTotal = (plan.linearProbe() ? plan.probeBlocks() > 0 ? 2 : 1 : 0) + plan.fewShotK().size() * plan.seeds();
     }
 
     /** How long an evaluation chunk waits for room in a full inference queue. */
@@ -91,8 +98,13 @@ final class EvaluationRun {
         Map<String, EvaluationReport.FewShot> fewShot = null;
         Integer trainExamples = null;
         if (plan.linearProbe() || !plan.fewShotK().isEmpty()) {
-            float[][] evalFeatures = rows(eval, all, FEATURES);
-            float[][] trainFeatures = rows(plan.train(), trainIdx, FEATURES);
+            // one pass per split: the multi-block rows hold the pooled feature too (the last block's pair)
+            ModelRegistry.Output probeOutput = plan.probeBlocks() > 0 ? ModelRegistry.Output.lastBlocks(plan.probeBlocks())
+                    : FEATURES;
+            float[][] evalProbe = rows(eval, all, probeOutput);
+            float[][] trainProbe = rows(plan.train(), trainIdx, probeOutput);
+            float[][] evalFeatures = pooled(evalProbe);
+            float[][] trainFeatures = pooled(trainProbe);
             Map<Integer, float[]> featureOf = new LinkedHashMap<>();
             for (int i = 0; i < trainIdx.length; i++) {
                 featureOf.put(trainIdx[i], trainFeatures[i]);
@@ -102,10 +114,18 @@ final class EvaluationRun {
                 int[] trainLabels = Arrays.stream(trainIdx).map(i -> plan.train().examples().get(i).label()).toArray();
                 ProbeFit.Settings s = new ProbeFit.Settings(limits.linearEpochs(), limits.linearBatchSize(), limits.linearMinSteps(),
                         limits.probeLr(), 0, 0);
-                float[][] logits = ProbeFit.fitAndScore(device, trainFeatures, trainLabels, classCount, evalFeatures, s);
+                float[][] logits = ProbeFit.fitAndScore(device, trainProbe, trainLabels, classCount, evalProbe, s);
                 fitDone();
-                linear = new EvaluationReport.LinearProbe(Scores.of(logits, labels, classCount), s.epochs(), s.batchSize(),
-                        s.lr());
+                Scores pooled = null; // multi-block features: the pooled feature's probe beside them, for comparison
+                if (plan.probeBlocks() > 0) {
+                    pooled = Scores.of(ProbeFit.fitAndScore(device, trainFeatures, trainLabels, classCount, evalFeatures, s),
+                            labels, classCount);
+                    fitDone();
+                }
+                String features = plan.probeBlocks() == 0 ? "pooled (" + plan.pooling().name().toLowerCase(java.util.Locale.ROOT) + ")"
+                        : "cls and mean tokens of the last " + plan.probeBlocks() + " block" + (plan.probeBlocks() == 1 ? "" : "s");
+                linear = new EvaluationReport.LinearProbe(Scores.of(logits, labels, classCount), features,
+                        trainProbe.length == 0 ? 0 : trainProbe[0].length, pooled, s.epochs(), s.batchSize(), s.lr());
             }
             if (!plan.fewShotK().isEmpty()) {
                 fewShot = new LinkedHashMap<>();
@@ -146,6 +166,20 @@ final class EvaluationRun {
         float[][] perClass = rows(eval, all, ModelRegistry.Output.PROBABILITIES,
                 p -> ClassResolver.classProbabilities(p, resolutions, index));
         return new EvaluationReport.ZeroShot(Scores.of(perClass, labels, eval.classes().size()), resolved);
+    }
+
+    /** The model's pooled feature out of probe rows (themselves when the probe uses the pooled feature). */
+    private float[][] pooled(float[][] probeRows) {
+        if (plan.probeBlocks() == 0) {
+            return probeRows;
+        }
+        float[][] out = new float[probeRows.length][];
+        for (int i = 0; i < probeRows.length; i++) {
+            int d = probeRows[i].length / (2 * plan.probeBlocks());
+            int at = probeRows[i].length - (plan.pooling() == VitConfig.Pooling.CLS ? 2 * d : d); // the last block: cls, mean
+            out[i] = Arrays.copyOfRange(probeRows[i], at, at + d);
+        }
+        return out;
     }
 
     /** The model's output rows for the given examples of a split, in their order. */

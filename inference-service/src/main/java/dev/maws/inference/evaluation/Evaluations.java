@@ -116,10 +116,21 @@ public class Evaluations {
             problems.add("few_shot_seeds must be in [1, " + MAX_SEEDS + "] (0 = " + DEFAULT_SEEDS + "), got "
                     + request.getFewShotSeeds());
         }
+        boolean linearAsked = request.getLinearProbe() || (!request.getZeroShot() && !request.getFewShot());
+        if (request.getProbeBlocks() < 0) {
+            problems.add("probe_blocks must be >= 0 (0 = the model's pooled feature), got " + request.getProbeBlocks());
+        } else if (request.getProbeBlocks() > 0 && !linearAsked) {
+            problems.add("probe_blocks chooses the linear probe's features; ask for linear_probe too, or leave it 0");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
         ModelRegistry.Loaded model = models.load(request.getModel());
+        int depth = model.model().config().depth();
+        if (request.getProbeBlocks() > depth) {
+            throw new IllegalArgumentException("probe_blocks must be in [0, " + depth + "] (" + model.reference()
+                    + " has " + depth + " blocks), got " + request.getProbeBlocks());
+        }
         boolean wsp = model.model().hasHead();
         boolean all = !request.getZeroShot() && !request.getLinearProbe() && !request.getFewShot();
         List<String> notes = new ArrayList<>();
@@ -153,12 +164,25 @@ public class Evaluations {
                         + " share images (" + String.join(", ", shared) + ", ...): probes must be scored on images they "
                         + "were not trained on");
             }
+            // the probes' features are held in memory: the linear probe's for both splits, plus the pooled copy
+            int width = model.model().config().width();
+            int blocks = linear ? request.getProbeBlocks() : 0;
+            long perRow = (long) width * (blocks > 0 ? 2L * blocks + 1 : 1);
+            long rows = eval.examples().size() + (linear ? train.examples().size() : 0);
+            long bytes = rows * perRow * Float.BYTES;
+            long limit = config.evaluation().maxProbeFeatureBytes();
+            if (bytes > limit) {
+                throw new IllegalArgumentException("the probes' features of " + rows + " examples, " + perRow
+                        + " floats each" + (blocks > 0 ? " (probe_blocks " + blocks + ")" : "") + ", take " + bytes
+                        + " bytes, over maws.inference.evaluation.max-probe-feature-bytes=" + limit
+                        + (blocks > 0 ? ": ask for fewer probe_blocks" : ": evaluate a smaller split"));
+            }
         }
         String id = "eval-" + LocalDateTime.now(ZoneOffset.UTC).format(STAMP) + "-"
                 + String.format("%06x", random.nextInt(1 << 24));
         EvaluationRun.Plan plan = new EvaluationRun.Plan(id, model.reference(), model.model().manifest().stage(),
-                model.vocabulary(), eval, train, zeroShot, linear, fewShot ? List.copyOf(ks) : List.of(), seeds,
-                List.copyOf(notes));
+                model.vocabulary(), eval, train, zeroShot, linear, linear ? request.getProbeBlocks() : 0,
+                model.model().config().pooling(), fewShot ? List.copyOf(ks) : List.of(), seeds, List.copyOf(notes));
         Evaluation queued = Evaluation.newBuilder().setId(id).setState("queued").setReportKey(reportKey(id)).build();
         synchronized (this) {
             remember(queued);

@@ -192,9 +192,22 @@ public class ModelRegistry implements HealthCheck {
         return !device.isGpu() && engineThreads >= 2 ? 2 : 1;
     }
 
-    /** What a forward pass computes: features (with pooling and normalisation) or class probabilities. */
-    public record Output(boolean probabilities, VitConfig.Pooling pooling, boolean normalize) {
-        public static final Output PROBABILITIES = new Output(true, null, false);
+    /**
+     * What a forward pass computes: features (with pooling and normalisation), class probabilities, or
+     * the multi-block features of the last {@code blocks} blocks ({@link ServingModel#embedBlocks}).
+     */
+    public record Output(boolean probabilities, VitConfig.Pooling pooling, boolean normalize, int blocks) {
+        public static final Output PROBABILITIES = new Output(true, null, false, 0);
+
+        /** Pooled features; {@code pooling} null = the model's own. */
+        public static Output features(VitConfig.Pooling pooling, boolean normalize) {
+            return new Output(false, pooling, normalize, 0);
+        }
+
+        /** The cls and mean tokens of each of the last {@code blocks} blocks, concatenated. */
+        public static Output lastBlocks(int blocks) {
+            return new Output(false, null, false, blocks);
+        }
     }
 
     private record Forward(String reference, Output output, float[] pixels, int n, long queuedAt,
@@ -494,6 +507,7 @@ public class ModelRegistry implements HealthCheck {
             Output out = batch.get(0).output();
             passThreads.get().before(images);
             float[][] rows = out.probabilities() ? model.model().probabilities(pixels, images)
+                    : out.blocks() > 0 ? model.model().embedBlocks(pixels, images, out.blocks())
                     : model.model().embed(pixels, images, out.pooling(), out.normalize());
             int row = 0;
             for (Forward f : batch) {

@@ -102,7 +102,7 @@ public class OpenInference {
             if (!wanted.isEmpty() && !wanted.contains(name)) {
                 continue;
             }
-            ModelRegistry.Output output = name.equals("embedding") ? new ModelRegistry.Output(false, null, false)
+            ModelRegistry.Output output = name.equals("embedding") ? ModelRegistry.Output.features(null, false)
                     : ModelRegistry.Output.PROBABILITIES;
             if (wanted.isEmpty() && output.probabilities() && !models.load(reference).model().hasHead()) {
                 continue; // MAE: embeddings only unless asked

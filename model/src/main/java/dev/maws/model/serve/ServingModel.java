@@ -4,6 +4,8 @@ import java.io.IOException;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import dev.maws.model.checkpoint.Checkpoint;
@@ -96,6 +98,30 @@ public final class ServingModel implements AutoCloseable {
                 features = features.div(norm);
             }
             return rows(features.toFloatArray(), n);
+        }
+    }
+
+    /**
+     * Multi-block features of n images, the linear evaluation of DINO: for each of the last
+     * {@code blocks} blocks, oldest first, its cls token and the mean of its patch tokens (each block
+     * through the final norm): (n, 2 * blocks * D). The last block's pair holds both poolings of
+     * {@link #embed}: cls at {@code [2(blocks-1)D, (2 blocks-1)D)}, mean in the last D values.
+     *
+     * @param pixels n x (C, S, S) floats, normalised as in training
+     */
+    public float[][] embedBlocks(float[] pixels, int n, int blocks) {
+        if (blocks < 1 || blocks > config().depth()) {
+            throw new IllegalArgumentException("blocks must be in [1, " + config().depth() + "] (the model's depth), got "
+                    + blocks);
+        }
+        GradMode.off();
+        try (NDScope scope = new NDScope(); NDManager call = manager.newSubManager()) {
+            NDList parts = new NDList();
+            for (NDArray tokens : encoder.forwardLastBlocks(Images.batch(call, pixels, n, config()), blocks)) { // (N, 1 + L, D)
+                parts.add(encoder.pool(tokens, VitConfig.Pooling.CLS)); // (N, D)
+                parts.add(encoder.pool(tokens, VitConfig.Pooling.MEAN)); // (N, D)
+            }
+            return rows(NDArrays.concat(parts, 1).toFloatArray(), n); // (N, 2 * blocks * D)
         }
     }
 

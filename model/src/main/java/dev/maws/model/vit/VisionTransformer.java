@@ -87,6 +87,25 @@ public final class VisionTransformer {
         return norm.forward(x);
     }
 
+    /**
+     * imgs: (N, C, H, W) -> the tokens of the last {@code n} blocks, oldest first, each through the
+     * final norm: (N, 1 + L, D) each. The last one is {@link #forward}'s result.
+     */
+    public List<NDArray> forwardLastBlocks(NDArray imgs, int n) {
+        if (n < 1 || n > blocks.size()) {
+            throw new IllegalArgumentException("last " + n + " blocks of " + blocks.size());
+        }
+        List<NDArray> out = new ArrayList<>();
+        NDArray x = prependCls(embedPatches(imgs));
+        for (int i = 0; i < blocks.size(); i++) {
+            x = blocks.get(i).forward(x);
+            if (i >= blocks.size() - n) {
+                out.add(norm.forward(x));
+            }
+        }
+        return out;
+    }
+
     /** imgs: (N, C, H, W) -> tokens (N, 1 + L, D), cls first. */
     public NDArray forward(NDArray imgs) {
         return forwardTokens(prependCls(embedPatches(imgs)));
