@@ -33,8 +33,9 @@ import dev.maws.proto.v1.Image;
  * are fetched and decoded in parallel and share the dynamic batches of live traffic.
  */
 final class EvaluationRun {
-    /** What was asked, checked and resolved (the model reference pinned to one step). */
     /**
+     * What was asked, checked and resolved (the model reference pinned to one step).
+     *
      * @param probeBlocks 0 = the linear probe on the pooled feature; N = on the cls and mean tokens of
      *     the last N blocks
      * @param pooling the model's own pooling (the few-shot probes' feature)
