@@ -102,8 +102,11 @@ public class Evaluations {
         checkName(problems, "dataset", request.getDataset());
         checkName(problems, "split", split);
         checkName(problems, "probe_train_split", trainSplit);
-        boolean probesAsked = request.getLinearProbe() || request.getFewShot() || !request.getZeroShot();
-        if (probesAsked && split.equals(trainSplit)) {
+        // no flag set: every evaluation that applies (zero-shot only if the model turns out to have a head)
+        boolean all = !request.getZeroShot() && !request.getLinearProbe() && !request.getFewShot();
+        boolean linear = request.getLinearProbe() || all;
+        boolean fewShot = request.getFewShot() || all;
+        if ((linear || fewShot) && split.equals(trainSplit)) {
             problems.add("probe_train_split must differ from split (\"" + split + "\"): probes are scored on examples "
                     + "they were not trained on");
         }
@@ -116,10 +119,9 @@ public class Evaluations {
             problems.add("few_shot_seeds must be in [1, " + MAX_SEEDS + "] (0 = " + DEFAULT_SEEDS + "), got "
                     + request.getFewShotSeeds());
         }
-        boolean linearAsked = request.getLinearProbe() || (!request.getZeroShot() && !request.getFewShot());
         if (request.getProbeBlocks() < 0) {
             problems.add("probe_blocks must be >= 0 (0 = the model's pooled feature), got " + request.getProbeBlocks());
-        } else if (request.getProbeBlocks() > 0 && !linearAsked) {
+        } else if (request.getProbeBlocks() > 0 && !linear) {
             problems.add("probe_blocks chooses the linear probe's features; ask for linear_probe too, or leave it 0");
         }
         if (!problems.isEmpty()) {
@@ -132,7 +134,6 @@ public class Evaluations {
                     + " has " + depth + " blocks), got " + request.getProbeBlocks());
         }
         boolean wsp = model.model().hasHead();
-        boolean all = !request.getZeroShot() && !request.getLinearProbe() && !request.getFewShot();
         List<String> notes = new ArrayList<>();
         if (request.getZeroShot() && !wsp) {
             throw new IllegalArgumentException("zero_shot needs a WSP checkpoint; " + model.reference() + " is "
@@ -143,8 +144,6 @@ public class Evaluations {
                     + " checkpoint without a classification head");
         }
         boolean zeroShot = request.getZeroShot() || (all && wsp);
-        boolean linear = request.getLinearProbe() || all;
-        boolean fewShot = request.getFewShot() || all;
 
         Dataset eval = dataset(request.getDataset(), split);
         Dataset train = null;
