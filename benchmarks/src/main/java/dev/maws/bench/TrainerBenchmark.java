@@ -107,13 +107,28 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
             Random masks = new Random(1);
             BatchPipeline.Settings settings = new BatchPipeline.Settings(stack.env().get("KAFKA_BOOTSTRAP_SERVERS"),
                     "labeled-images", "bench", batch, config.imageSize(), config.channels(), new Augmentation(true, 0.2, 1.0, true), 1,
-                    fetchThreads, 3, 10_000, 0.05, 200);
+                    fetchThreads, 3, 10_000, 0.05, 200, true);
             ImageDecoder decoder = new ImageDecoder(40_000_000);
 
             // warm-up: every path of the end-to-end run once, on a cache that is then dropped
             endToEnd(settings, new ImageSource(store, 1 << 24, 256L << 20), decoder, dp, optimizer, config, masks,
                     warmUpSteps);
             dataPathRate(settings, new ImageSource(store, 1 << 24, 256L << 20), decoder, Math.min(warmUpSteps, 4));
+
+            // what each epoch reads before its first batch (maws.trainer.data.skip-superseded): its keys; the
+            // second of two scans, the first runs its code once
+            for (int i = 0; i < 2; i++) {
+                try (BatchPipeline pipeline = new BatchPipeline(settings, new ImageSource(store, 1 << 20, 1 << 20), decoder,
+                        null, null)) {
+                    long s0 = System.nanoTime();
+                    long records = pipeline.countEpochRecords(BatchPipeline.MIN_PLAN_COUNT_BUDGET, () -> false);
+                    double scanSeconds = (System.nanoTime() - s0) / 1e9;
+                    if (i == 1) {
+                        System.out.printf("epoch key scan (each epoch, before its first batch): %d records in %.2f s, %.0f"
+                                + " records/s%n", records, scanSeconds, records / scanSeconds);
+                    }
+                }
+            }
 
             // batches for the in-memory side (read once, reused every step)
             List<Batch> inMemory = new ArrayList<>();

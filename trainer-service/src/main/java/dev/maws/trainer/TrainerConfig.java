@@ -82,10 +82,20 @@ public interface TrainerConfig {
         /**
          * The step plan counts the first epoch's records (its offsets less compaction holes and
          * tombstones): all of them up to this many offsets, beyond it this many read in 64 windows
-         * spread over the topic, and the rest estimated from them.
+         * spread over the topic, and the rest estimated from them. Only with skip-superseded off: with it,
+         * the first epoch's key scan counts exactly.
          */
         @WithDefault("1000000")
         long planCountBudget();
+
+        /**
+         * Each epoch first reads its keys and skips the records that a later record of the same key in
+         * its range supersedes (a compacted topic's uncompacted head; a restarted label-service's
+         * repeats): each image once an epoch. Costs one extra read of the range an epoch. A run keeps
+         * the value it started with.
+         */
+        @WithDefault("true")
+        boolean skipSuperseded();
 
         /** A job fails once more than this fraction of its images could not be read ... */
         @WithDefault("0.05")

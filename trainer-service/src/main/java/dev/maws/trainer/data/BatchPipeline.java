@@ -1,6 +1,7 @@
 package dev.maws.trainer.data;
 
 import java.util.ArrayDeque;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -25,8 +26,10 @@ import dev.maws.proto.v1.LabeledImage;
  * stream and keeps a window of image fetches in flight on a pool (S3 get, decode, augment); batches
  * are assembled in stream order, so their content does not depend on which fetch finishes first,
  * and wait in a bounded queue for the step. A bad image is counted and replaced by the next one; a
- * record without a usable label (WSP) and a tombstone are counted and skipped. When an epoch's stream ends, the
- * incomplete last batch is dropped (counted) and the next epoch starts with fresh end offsets.
+ * record without a usable label (WSP) and a tombstone are counted and skipped. With {@code skipSuperseded}, each
+ * epoch starts with a scan of its keys and skips the records that a later one of the same key supersedes
+ * (counted as duplicates when the epoch starts). When an epoch's stream ends, the incomplete last batch is
+ * dropped (counted) and the next epoch starts with fresh end offsets.
  */
 public final class BatchPipeline implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BatchPipeline.class);
@@ -42,7 +45,7 @@ public final class BatchPipeline implements AutoCloseable {
     /** What the pipeline needs; see {@code maws.trainer.data.*}. */
     public record Settings(String bootstrapServers, String topic, String groupId, int batchSize, int imageSize,
             int channels, Augmentation augmentation, long seed, int fetchThreads, int prefetchBatches, int shuffleBuffer,
-            double maxBadImageFraction, int badImageGrace) {}
+            double maxBadImageFraction, int badImageGrace, boolean skipSuperseded) {}
 
     private final Settings s;
     private final ImageSource images;
@@ -51,6 +54,7 @@ public final class BatchPipeline implements AutoCloseable {
     private final Pixels.Normalization norm;
     private final EpochReader reader;
     private final DataPosition start;
+    private final boolean resumed;
     private final ThreadPoolExecutor pool;
     private final BlockingQueue<Object> ready;
     private final Thread thread;
@@ -71,6 +75,7 @@ public final class BatchPipeline implements AutoCloseable {
         this.labelMap = labelMap;
         this.norm = Pixels.Normalization.standard(settings.channels());
         this.reader = new EpochReader(settings.bootstrapServers(), settings.topic(), settings.groupId());
+        this.resumed = resumeFrom != null;
         if (resumeFrom != null) {
             this.start = resumeFrom;
         } else {
@@ -105,7 +110,9 @@ public final class BatchPipeline implements AutoCloseable {
 
     /**
      * Records of the first epoch, for the step plan: its offset range less the records that are not
-     * there (compacted away, tombstones); see {@link EpochReader#countRecords}. Before {@link #begin} only.
+     * there (compacted away, tombstones) and, with {@code skipSuperseded}, less the superseded ones.
+     * With it, the epoch's key scan (which the epoch then uses) counts them exactly, whatever the
+     * budget; without it, see {@link EpochReader#countRecords}. Before {@link #begin} only.
      *
      * @return the count, or -1 once {@code cancelled} says so
      */
@@ -113,7 +120,16 @@ public final class BatchPipeline implements AutoCloseable {
         if (thread.getState() != Thread.State.NEW) {
             throw new IllegalStateException("the pipeline is already reading");
         }
+        if (s.skipSuperseded()) {
+            EpochReader.KeyScan scan = reader.scanKeys(start.begin(), start.end(), cancelled);
+            return scan == null ? -1 : scan.records();
+        }
         return reader.countRecords(start.begin(), start.end(), budget, cancelled);
+    }
+
+    /** The epoch's key scan when superseded records are skipped, else null. Interrupted when the pipeline closes. */
+    private EpochReader.KeyScan scan(Map<Integer, Long> begin, Map<Integer, Long> end) throws InterruptedException {
+        return s.skipSuperseded() ? reader.scanKeys(begin, end, () -> false) : null;
     }
 
     /** Starts reading ahead. */
@@ -169,7 +185,11 @@ public final class BatchPipeline implements AutoCloseable {
         int window = s.batchSize() * (s.prefetchBatches() + 1);
         DataPosition at = start;
         DataPosition.Counters counters = at.counters();
-        EpochStream stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), at.epoch(), at.begin(), at.end());
+        EpochReader.KeyScan scan = scan(at.begin(), at.end());
+        EpochStream stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), at.epoch(), at.begin(), at.end(), scan);
+        if (scan != null && !resumed) { // a resumed epoch's duplicates are in the counters it resumes with
+            counters = counters.plus(0, 0, 0, 0, 0, 0, scan.duplicates());
+        }
         for (long i = 0; i < at.consumed(); i++) {
             if (stream.next() == null) {
                 break;
@@ -184,7 +204,7 @@ public final class BatchPipeline implements AutoCloseable {
         String lastBadReason = "";
         while (true) {
             while (!streamEnded && inFlight.size() < window) {
-                ConsumerRecord<String, byte[]> r = stream.next();
+                ConsumerRecord<byte[], byte[]> r = stream.next();
                 if (r == null) {
                     streamEnded = true;
                     break;
@@ -196,12 +216,15 @@ public final class BatchPipeline implements AutoCloseable {
                     throw new DataException("epoch " + stream.epoch() + " of topic " + s.topic() + " gave fewer usable images ("
                             + k + ") than one batch of " + s.batchSize() + " (" + counters + ")", null);
                 }
-                counters = counters.plus(0, 0, 0, 0, k, 0);
-                k = 0;
                 EpochReader.Offsets range = reader.snapshot();
-                stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), stream.epoch() + 1, range.begin(), range.end());
-                LOG.infof("%s: epoch %d starts, %d records", s.groupId(), stream.epoch(),
-                        new DataPosition(stream.epoch(), range.begin(), range.end(), 0, counters).span());
+                EpochReader.KeyScan next = scan(range.begin(), range.end());
+                counters = counters.plus(0, 0, 0, 0, k, 0, next == null ? 0 : next.duplicates());
+                k = 0;
+                stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), stream.epoch() + 1, range.begin(), range.end(),
+                        next);
+                LOG.infof("%s: epoch %d starts, offset range %d%s", s.groupId(), stream.epoch(),
+                        new DataPosition(stream.epoch(), range.begin(), range.end(), 0, counters).span(),
+                        next == null ? "" : ", " + next.records() + " records, " + next.duplicates() + " superseded");
                 streamEnded = false;
                 batchesThisEpoch = 0;
                 continue;
@@ -209,9 +232,9 @@ public final class BatchPipeline implements AutoCloseable {
             Pending p = inFlight.poll();
             if (p.skip() != null) {
                 counters = switch (p.skip()) {
-                    case BAD_RECORD -> counters.plus(0, 0, 1, 0, 0, 0);
-                    case UNLABELLED -> counters.plus(0, 0, 0, 1, 0, 0);
-                    case DELETED -> counters.plus(0, 0, 0, 0, 0, 1);
+                    case BAD_RECORD -> counters.plus(0, 0, 1, 0, 0, 0, 0);
+                    case UNLABELLED -> counters.plus(0, 0, 0, 1, 0, 0, 0);
+                    case DELETED -> counters.plus(0, 0, 0, 0, 0, 1, 0);
                 };
             } else {
                 try {
@@ -222,7 +245,7 @@ public final class BatchPipeline implements AutoCloseable {
                     }
                     k++;
                 } catch (ExecutionException e) {
-                    counters = counters.plus(0, 1, 0, 0, 0, 0);
+                    counters = counters.plus(0, 1, 0, 0, 0, 0, 0);
                     lastBadReason = e.getCause().getMessage();
                     long tried = counters.images() + counters.badImages() + k;
                     if (tried >= s.badImageGrace() && counters.badImages() > s.maxBadImageFraction() * tried) {
@@ -233,7 +256,7 @@ public final class BatchPipeline implements AutoCloseable {
                 }
             }
             if (k == s.batchSize()) {
-                counters = counters.plus(k, 0, 0, 0, 0, 0);
+                counters = counters.plus(k, 0, 0, 0, 0, 0, 0);
                 DataPosition after = new DataPosition(stream.epoch(), stream.begin(), stream.end(), p.index() + 1, counters);
                 ready.put(new Batch(pixels, k, labels, after));
                 batchesThisEpoch++;
@@ -244,7 +267,7 @@ public final class BatchPipeline implements AutoCloseable {
         }
     }
 
-    private Pending submit(ConsumerRecord<String, byte[]> r, int epoch, long index, int per) {
+    private Pending submit(ConsumerRecord<byte[], byte[]> r, int epoch, long index, int per) {
         if (r.value() == null) { // a tombstone: the image was deleted from the compacted topic
             return new Pending(index, null, null, Skip.DELETED);
         }

@@ -48,13 +48,18 @@ public record DataPosition(int epoch, Map<Integer, Long> begin, Map<Integer, Lon
      * @param dropped usable images left over at an epoch's end (fewer than a batch)
      * @param deleted tombstones (records without a value: images deleted from the compacted topic);
      *     0 in checkpoints written before it was counted
+     * @param duplicates records skipped because a later record of the same key in the epoch's range
+     *     supersedes them (counted when the epoch starts); 0 in checkpoints written before they were
      */
-    public record Counters(long images, long badImages, long badRecords, long unlabelled, long dropped, long deleted) {
-        public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0);
+    public record Counters(long images, long badImages, long badRecords, long unlabelled, long dropped, long deleted,
+            long duplicates) {
+        public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0, 0);
 
-        Counters plus(long images, long badImages, long badRecords, long unlabelled, long dropped, long deleted) {
+        Counters plus(long images, long badImages, long badRecords, long unlabelled, long dropped, long deleted,
+                long duplicates) {
             return new Counters(this.images + images, this.badImages + badImages, this.badRecords + badRecords,
-                    this.unlabelled + unlabelled, this.dropped + dropped, this.deleted + deleted);
+                    this.unlabelled + unlabelled, this.dropped + dropped, this.deleted + deleted,
+                    this.duplicates + duplicates);
         }
     }
 }

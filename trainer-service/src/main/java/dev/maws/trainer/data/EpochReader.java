@@ -13,12 +13,24 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+
+import com.carrotsearch.hppc.LongArrayList;
+import com.carrotsearch.hppc.LongLongHashMap;
+import com.carrotsearch.hppc.cursors.LongLongCursor;
+import com.google.common.hash.HashFunction;
+import com.google.common.hash.Hashing;
 
 /**
  * Reads one epoch of the training topic: every partition from its begin to its end offset, merged
  * round-robin one record at a time. The merge waits for each unfinished partition, so the order
  * depends only on the topic's content, never on fetch timing: a resumed run sees the same stream.
+ *
+ * <p>An image's record can be in the range more than once: the topic is compacted, but only behind
+ * its head, and a label-service that restarts labels again what it had not committed (same key, same
+ * record). {@link #scanKeys} finds, before an epoch, the records that a later one of the same key
+ * supersedes within the range, and the epoch skips them: each image once, as the compacted topic
+ * will hold it. That also keeps the epoch's stream the same when compaction removes such a record
+ * between a run and its resumption.
  *
  * <p>A plain {@link KafkaConsumer} with {@code assign}/{@code seek}, not a messaging channel: an
  * epoch is a bounded, replayable range of offsets, not a subscription.
@@ -28,10 +40,14 @@ final class EpochReader implements AutoCloseable {
     private static final int PAUSE_AT = 5000;
     private static final Duration STALL = Duration.ofSeconds(60);
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<TopicPartition> partitions = new ArrayList<>();
-    private final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> buffered = new HashMap<>();
+    private final Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffered = new HashMap<>();
     private Map<Integer, Long> end = Map.of();
+    /** Per partition of the current epoch: the superseded offsets (ascending) and how far the merge is in them. */
+    private final Map<TopicPartition, long[]> skip = new HashMap<>();
+    private final Map<TopicPartition, Integer> skipAt = new HashMap<>();
+    private KeyScan lastScan;
     private int next;
 
     EpochReader(String bootstrapServers, String topic, String groupId) {
@@ -48,7 +64,7 @@ final class EpochReader implements AutoCloseable {
         // an epoch's recorded offsets that are gone (topic recreated, records deleted) are an error, not a
         // silent jump to the end of the partition (Kafka's default, "latest")
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
-        this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         try {
             consumer.partitionsFor(topic, Duration.ofSeconds(30))
                     .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
@@ -157,10 +173,19 @@ final class EpochReader implements AutoCloseable {
     /** Records with a value at offsets [from, to) of one partition; -1 once {@code cancelled}. */
     private long countWindow(TopicPartition tp, long from, long to, java.util.function.BooleanSupplier cancelled)
             throws InterruptedException {
+        long[] n = {0};
+        return readRange(tp, from, to, cancelled, r -> n[0] += r.value() != null ? 1 : 0) ? n[0] : -1;
+    }
+
+    /**
+     * Hands every record at offsets [from, to) of one partition to {@code each}, in offset order; false
+     * once {@code cancelled} says so. Leaves every partition resumed.
+     */
+    private boolean readRange(TopicPartition tp, long from, long to, java.util.function.BooleanSupplier cancelled,
+            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) throws InterruptedException {
         consumer.pause(partitions);
         consumer.resume(List.of(tp));
         consumer.seek(tp, from);
-        long n = 0;
         long stalledSince = System.nanoTime();
         long lastPosition = from;
         while (consumer.position(tp) < to) {
@@ -168,12 +193,13 @@ final class EpochReader implements AutoCloseable {
                 throw new InterruptedException();
             }
             if (cancelled.getAsBoolean()) {
-                return -1;
+                consumer.resume(partitions);
+                return false;
             }
-            org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> polled = poll();
-            for (ConsumerRecord<String, byte[]> r : polled.records(tp)) {
-                if (r.offset() >= from && r.offset() < to && r.value() != null) {
-                    n++;
+            org.apache.kafka.clients.consumer.ConsumerRecords<byte[], byte[]> polled = poll();
+            for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) {
+                if (r.offset() >= from && r.offset() < to) {
+                    each.accept(r);
                 }
             }
             if (polled.isEmpty()) {
@@ -185,30 +211,121 @@ final class EpochReader implements AutoCloseable {
                 stalledSince = System.nanoTime();
             } else if (System.nanoTime() - stalledSince > STALL.toNanos()) {
                 throw new IllegalStateException("no records of " + tp + " arrived for " + STALL.toSeconds() + " s at offset "
-                        + position + " while counting the epoch's records; is the broker reachable?");
+                        + position + " while reading the epoch's records ahead of it; is the broker reachable?");
             }
         }
         consumer.resume(partitions);
-        return n;
+        return true;
     }
 
-    /** Positions the reader at the start of an epoch with these bounds. */
-    void start(Map<Integer, Long> begin, Map<Integer, Long> end) {
+    private static final HashFunction FINGERPRINT = Hashing.murmur3_128();
+
+    /**
+     * What the keys of an epoch's range say: per partition, the offsets whose key comes again later in
+     * the range (ascending), and the records that are left holding a value (the epoch's records).
+     *
+     * @param superseded partition -> offsets a later record of the same key supersedes
+     * @param records records of the range with a value that no later record supersedes
+     * @param duplicates how many offsets {@code superseded} holds
+     */
+    record KeyScan(Map<Integer, Long> begin, Map<Integer, Long> end, Map<Integer, long[]> superseded, long records,
+            long duplicates) {}
+
+    /**
+     * Reads every record of [begin, end), one partition at a time, and finds the superseded ones: a
+     * record whose key (a 64-bit murmur3 fingerprint of its bytes) comes again at a later offset of the
+     * range. A record without a key is never superseded. Holds one partition's fingerprints at a time
+     * (a primitive map: 21-43 bytes a distinct key, by how full its power-of-two table is); what it keeps
+     * is the superseded offsets only (8 bytes each).
+     * Deterministic for a given topic content; remembered for {@link #start} of the same range.
+     *
+     * @return the scan, or null once {@code cancelled} says so
+     */
+    KeyScan scanKeys(Map<Integer, Long> begin, Map<Integer, Long> end, java.util.function.BooleanSupplier cancelled)
+            throws InterruptedException {
+        if (lastScan != null && lastScan.begin().equals(begin) && lastScan.end().equals(end)) {
+            return lastScan;
+        }
+        for (TopicPartition tp : partitions) { // a poll needs a position for every assigned partition, paused or not
+            consumer.seek(tp, begin.getOrDefault(tp.partition(), 0L));
+        }
+        Map<Integer, long[]> superseded = new HashMap<>();
+        long records = 0;
+        long duplicates = 0;
+        for (TopicPartition tp : partitions) {
+            long from = begin.getOrDefault(tp.partition(), 0L);
+            long to = Math.max(from, end.getOrDefault(tp.partition(), 0L));
+            // fingerprint -> latest offset << 1 | 1 when that record has a value
+            LongLongHashMap latest = new LongLongHashMap();
+            LongArrayList older = new LongArrayList();
+            long[] keyless = {0};
+            boolean done = readRange(tp, from, to, cancelled, r -> {
+                long valued = r.value() != null ? 1 : 0;
+                if (r.key() == null) {
+                    keyless[0] += valued;
+                    return;
+                }
+                long fp = FINGERPRINT.hashBytes(r.key()).asLong();
+                int slot = latest.indexOf(fp);
+                if (latest.indexExists(slot)) {
+                    older.add(latest.indexGet(slot) >>> 1);
+                    latest.indexReplace(slot, r.offset() << 1 | valued);
+                } else {
+                    latest.indexInsert(slot, fp, r.offset() << 1 | valued);
+                }
+            });
+            if (!done) {
+                return null;
+            }
+            long[] sorted = older.toArray();
+            java.util.Arrays.sort(sorted);
+            superseded.put(tp.partition(), sorted);
+            duplicates += sorted.length;
+            records += keyless[0];
+            for (LongLongCursor c : latest) {
+                records += c.value & 1;
+            }
+        }
+        lastScan = new KeyScan(Map.copyOf(begin), Map.copyOf(end), Map.copyOf(superseded), records, duplicates);
+        return lastScan;
+    }
+
+    /** Positions the reader at the start of an epoch with these bounds; {@code scan} (of the same range) or null. */
+    void start(Map<Integer, Long> begin, Map<Integer, Long> end, KeyScan scan) {
+        if (scan != null && (!scan.begin().equals(begin) || !scan.end().equals(end))) {
+            throw new IllegalArgumentException("a key scan of " + scan.begin() + ".." + scan.end() + " for an epoch of "
+                    + begin + ".." + end);
+        }
         this.end = Map.copyOf(end);
         buffered.clear();
+        skip.clear();
+        skipAt.clear();
         next = 0;
         for (TopicPartition tp : partitions) {
             buffered.put(tp, new ArrayDeque<>());
+            skip.put(tp, scan == null ? new long[0] : scan.superseded().getOrDefault(tp.partition(), new long[0]));
+            skipAt.put(tp, 0);
             consumer.seek(tp, begin.getOrDefault(tp.partition(), 0L));
         }
     }
 
+    /** Whether the epoch's key scan found a later record of this one's key (offsets arrive ascending). */
+    private boolean superseded(TopicPartition tp, long offset) {
+        long[] offsets = skip.get(tp);
+        int i = skipAt.get(tp);
+        while (i < offsets.length && offsets[i] < offset) {
+            i++;
+        }
+        skipAt.put(tp, i);
+        return i < offsets.length && offsets[i] == offset;
+    }
+
     /** The next record of the epoch in merge order, or null when the epoch is exhausted. */
-    ConsumerRecord<String, byte[]> next() throws InterruptedException {
+    ConsumerRecord<byte[], byte[]> next() throws InterruptedException {
         for (int tried = 0; tried < partitions.size(); tried++) {
             TopicPartition tp = partitions.get(next);
             next = (next + 1) % partitions.size();
-            ConsumerRecord<String, byte[]> r = take(tp);
+            ConsumerRecord<byte[], byte[]> r = take(tp);
             if (r != null) {
                 return r;
             }
@@ -217,16 +334,17 @@ final class EpochReader implements AutoCloseable {
     }
 
     /** The next record of one partition within the epoch, polling as needed; null when it is done. */
-    private ConsumerRecord<String, byte[]> take(TopicPartition tp) throws InterruptedException {
+    private ConsumerRecord<byte[], byte[]> take(TopicPartition tp) throws InterruptedException {
         long limit = end.getOrDefault(tp.partition(), 0L);
-        ArrayDeque<ConsumerRecord<String, byte[]>> queue = buffered.get(tp);
+        ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = buffered.get(tp);
         while (true) {
             while (!queue.isEmpty()) {
-                ConsumerRecord<String, byte[]> r = queue.poll();
-                if (r.offset() < limit) {
+                ConsumerRecord<byte[], byte[]> r = queue.poll();
+                if (r.offset() >= limit) {
+                    queue.clear(); // past the epoch's end
+                } else if (!superseded(tp, r.offset())) {
                     return r;
                 }
-                queue.clear(); // past the epoch's end
             }
             if (consumer.position(tp) >= limit) {
                 return null;
@@ -245,8 +363,8 @@ final class EpochReader implements AutoCloseable {
             }
             consumer.resume(partitions);
             consumer.pause(full);
-            org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> polled = poll();
-            for (ConsumerRecord<String, byte[]> r : polled) {
+            org.apache.kafka.clients.consumer.ConsumerRecords<byte[], byte[]> polled = poll();
+            for (ConsumerRecord<byte[], byte[]> r : polled) {
                 buffered.get(new TopicPartition(r.topic(), r.partition())).add(r);
             }
             if (polled.isEmpty()) { // nothing more: is there anything left below the epoch's end at all?
@@ -255,7 +373,7 @@ final class EpochReader implements AutoCloseable {
         }
     }
 
-    private org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> poll() {
+    private org.apache.kafka.clients.consumer.ConsumerRecords<byte[], byte[]> poll() {
         try {
             return consumer.poll(POLL);
         } catch (org.apache.kafka.clients.consumer.InvalidOffsetException e) {

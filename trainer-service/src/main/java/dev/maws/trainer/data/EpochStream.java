@@ -8,8 +8,8 @@ import java.util.SplittableRandom;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * One epoch's records in training order: the {@link EpochReader}'s deterministic merge through a
- * seeded shuffle buffer (reservoir of {@code bufferSize}: each arriving record swaps out a random
+ * One epoch's records in training order: the {@link EpochReader}'s deterministic merge (less the
+ * records its key scan found superseded, when given one) through a seeded shuffle buffer (reservoir of {@code bufferSize}: each arriving record swaps out a random
  * held one). Same topic content, offsets, seed and epoch: same order, which is what makes a
  * resumed run equal to an uninterrupted one.
  */
@@ -17,7 +17,7 @@ final class EpochStream {
     private final EpochReader reader;
     private final int bufferSize;
     private final SplittableRandom random;
-    private final List<ConsumerRecord<String, byte[]>> held = new ArrayList<>();
+    private final List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
     private final int epoch;
     private final Map<Integer, Long> begin;
     private final Map<Integer, Long> end;
@@ -25,14 +25,14 @@ final class EpochStream {
     private long taken;
 
     EpochStream(EpochReader reader, int bufferSize, long seed, int epoch, Map<Integer, Long> begin,
-            Map<Integer, Long> end) {
+            Map<Integer, Long> end, EpochReader.KeyScan scan) {
         this.reader = reader;
         this.bufferSize = Math.max(1, bufferSize);
         this.random = new SplittableRandom(Seeds.mix(seed, 0x5EED_0F_E90C7L, epoch));
         this.epoch = epoch;
         this.begin = Map.copyOf(begin);
         this.end = Map.copyOf(end);
-        reader.start(begin, end);
+        reader.start(begin, end, scan);
     }
 
     int epoch() {
@@ -53,9 +53,9 @@ final class EpochStream {
     }
 
     /** The next record in training order, or null at the end of the epoch. */
-    ConsumerRecord<String, byte[]> next() throws InterruptedException {
+    ConsumerRecord<byte[], byte[]> next() throws InterruptedException {
         while (!drained && held.size() < bufferSize) {
-            ConsumerRecord<String, byte[]> r = reader.next();
+            ConsumerRecord<byte[], byte[]> r = reader.next();
             if (r == null) {
                 drained = true;
             } else {
@@ -66,8 +66,8 @@ final class EpochStream {
             return null;
         }
         int i = random.nextInt(held.size());
-        ConsumerRecord<String, byte[]> out = held.get(i);
-        ConsumerRecord<String, byte[]> last = held.remove(held.size() - 1);
+        ConsumerRecord<byte[], byte[]> out = held.get(i);
+        ConsumerRecord<byte[], byte[]> last = held.remove(held.size() - 1);
         if (i < held.size()) {
             held.set(i, last);
         }

@@ -23,6 +23,7 @@ public class TrainerMetrics {
     private final Counter badRecords;
     private final Counter unlabelled;
     private final Counter deleted;
+    private final Counter duplicates;
 
     TrainerMetrics(MeterRegistry registry) {
         Gauge.builder("maws.trainer.loss", () -> get(loss)).description("training loss of the latest step").register(registry);
@@ -37,6 +38,7 @@ public class TrainerMetrics {
         badRecords = skipped(registry, "bad_record");
         unlabelled = skipped(registry, "unlabelled");
         deleted = skipped(registry, "deleted");
+        duplicates = skipped(registry, "duplicate");
     }
 
     private static Counter skipped(MeterRegistry registry, String reason) {
@@ -55,11 +57,12 @@ public class TrainerMetrics {
         set(dataWait, waitFraction);
     }
 
-    void skipped(long images, long records, long unlabelledRecords, long tombstones) {
+    void skipped(long images, long records, long unlabelledRecords, long tombstones, long superseded) {
         badImages.increment(images);
         badRecords.increment(records);
         unlabelled.increment(unlabelledRecords);
         deleted.increment(tombstones);
+        duplicates.increment(superseded);
     }
 
     private static double get(AtomicLong bits) {

@@ -66,11 +66,13 @@ final class TrainingRun {
      * The trainer settings that decide which record each step reads (the topic, the shuffle), kept in
      * every checkpoint: a resume goes on with them whatever the config says now, or the recorded data
      * position would point into another order. (Gradient clipping is not among them: it is what an
-     * operator changes on purpose, e.g. to resume a job that failed on a NaN loss.)
+     * operator changes on purpose, e.g. to resume a job that failed on a NaN loss.) A checkpoint
+     * written before superseded records were skipped reads back with {@code skipSuperseded} false, as
+     * its run was made.
      */
-    record RunSettings(String topic, int shuffleBuffer) {
+    record RunSettings(String topic, int shuffleBuffer, boolean skipSuperseded) {
         static RunSettings of(dev.maws.trainer.TrainerConfig config) {
-            return new RunSettings(config.topic(), config.data().shuffleBuffer());
+            return new RunSettings(config.topic(), config.data().shuffleBuffer(), config.data().skipSuperseded());
         }
     }
 
@@ -160,7 +162,7 @@ final class TrainingRun {
             dp.parameters(r).copyFrom(dp.parameters(0), "");
         }
 
-        BatchPipeline.Settings settings = deps.pipelineSettings(job.getId(), spec, model, run.topic(), run.shuffleBuffer());
+        BatchPipeline.Settings settings = deps.pipelineSettings(job.getId(), spec, model, run);
         try (BatchPipeline pipeline = new BatchPipeline(settings, deps.images(), deps.decoder(), labels, resumeAt)) {
             if (plan == null) {
                 long records = pipeline.countEpochRecords(deps.config().data().planCountBudget(), cancelled);
@@ -322,7 +324,8 @@ final class TrainingRun {
             intervalWait += waitedNanos;
             intervalSteps++;
             deps.metrics().skipped(counters.badImages() - reported.badImages(), counters.badRecords() - reported.badRecords(),
-                    counters.unlabelled() - reported.unlabelled(), counters.deleted() - reported.deleted());
+                    counters.unlabelled() - reported.unlabelled(), counters.deleted() - reported.deleted(),
+                    counters.duplicates() - reported.duplicates());
             reported = counters;
         }
 

@@ -63,15 +63,15 @@ public class TrainingRuns {
         return new TrainingRun(this, job, accepted, cancelled, listener).run();
     }
 
-    /** {@code topic} and {@code shuffleBuffer} as the run began (see {@link TrainingRun.RunSettings}). */
-    BatchPipeline.Settings pipelineSettings(String jobId, JobSpec spec, VitConfig model, String topic, int shuffleBuffer) {
+    /** {@code run}: the settings as the run began (see {@link TrainingRun.RunSettings}). */
+    BatchPipeline.Settings pipelineSettings(String jobId, JobSpec spec, VitConfig model, TrainingRun.RunSettings run) {
         AugmentationConfig a = spec.getAugmentation();
         Augmentation augmentation = new Augmentation(a.getRandomResizedCrop(), a.getMinScale(), a.getMaxScale(),
                 a.getHorizontalFlip());
         TrainerConfig.Data d = config.data();
-        return new BatchPipeline.Settings(bootstrapServers, topic, "maws-trainer-" + jobId, spec.getBatchSize(),
+        return new BatchPipeline.Settings(bootstrapServers, run.topic(), "maws-trainer-" + jobId, spec.getBatchSize(),
                 model.imageSize(), model.channels(), augmentation, spec.getSeed(), d.fetchThreads(), d.prefetchBatches(),
-                shuffleBuffer, d.maxBadImageFraction(), d.badImageGrace());
+                run.shuffleBuffer(), d.maxBadImageFraction(), d.badImageGrace(), run.skipSuperseded());
     }
 
     DjlRuntime runtime() {

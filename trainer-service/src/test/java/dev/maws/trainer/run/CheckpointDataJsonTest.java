@@ -12,14 +12,25 @@ import dev.maws.trainer.data.DataPosition;
 class CheckpointDataJsonTest {
     @Test
     void aPositionWrittenBeforeTombstonesWereCountedReadsWithNoneDeleted() {
-        // the "position" of a manifest written before DataPosition.Counters had "deleted"
+        // the "position" of a manifest written before DataPosition.Counters had "deleted" (and "duplicates")
         Map<String, Object> old = Map.of("epoch", 2, "begin", Map.of("0", 0, "1", 5), "end", Map.of("0", 100, "1", 90),
                 "consumed", 17, "counters", Map.of("images", 1024, "badImages", 3, "badRecords", 1, "unlabelled", 40,
                         "dropped", 12));
         DataPosition p = TrainingRun.JSON.convertValue(old, DataPosition.class);
-        assertEquals(new DataPosition.Counters(1024, 3, 1, 40, 12, 0), p.counters());
+        assertEquals(new DataPosition.Counters(1024, 3, 1, 40, 12, 0, 0), p.counters());
         assertEquals(185, p.span());
         assertEquals(p, TrainingRun.JSON.convertValue(TrainingRun.JSON.convertValue(p, Map.class), DataPosition.class),
                 "and what is written now reads back as it was");
+    }
+
+    @Test
+    void aRunStartedBeforeSupersededRecordsWereSkippedResumesWithoutSkippingThem() {
+        // its checkpoints' epochs held every record: skipping some now would move its recorded position
+        TrainingRun.RunSettings old = TrainingRun.JSON.convertValue(Map.of("topic", "labeled-images", "shuffleBuffer", 10000),
+                TrainingRun.RunSettings.class);
+        assertEquals(new TrainingRun.RunSettings("labeled-images", 10000, false), old);
+        TrainingRun.RunSettings now = new TrainingRun.RunSettings("labeled-images", 10000, true);
+        assertEquals(now, TrainingRun.JSON.convertValue(TrainingRun.JSON.convertValue(now, Map.class),
+                TrainingRun.RunSettings.class));
     }
 }
