@@ -109,7 +109,9 @@ class EpochRecordsTest {
      * A topic whose head repeats images (a label-service restart, a re-labelling; a tombstone deleting
      * one) against the topic that compaction would leave of it: the same records in the order of their
      * latest occurrence. With superseded records skipped, epoch 0 of both is the same batches, pixel for
-     * pixel and label for label; the plan counts the latest records, the counters the superseded ones.
+     * pixel and label for label; records produced after the epoch began change nothing in it; the plan
+     * counts the latest records, the counters the superseded ones and the deletions; a run resumed from
+     * the middle or the end of epoch 0 goes on exactly as the uninterrupted one, into epoch 1.
      */
     @Test
     void anEpochHoldsEachImageOnceAsTheCompactedTopicWill() throws Exception {
@@ -157,28 +159,67 @@ class EpochRecordsTest {
         DevStackClients.produceAll(bootstrapServers, repeated, ordered);
         DevStackClients.produceAll(bootstrapServers, compacted, new ArrayList<>(latest.values()));
         long present = latest.values().stream().filter(e -> e.getValue() != null).count();
+        long deleted = latest.size() - present;
         long superseded = ordered.size() - latest.size();
-        assertTrue(superseded > 200 && latest.size() - present > 20, superseded + " superseded, " + (latest.size() - present)
-                + " deleted");
+        assertTrue(superseded > 200 && deleted > 20, superseded + " superseded, " + deleted + " deleted");
+        // produced once epoch 0 of the repeated topic has begun: new labels for some present images, which
+        // must not take the place of the records epoch 0 holds, and are epoch 1's
+        List<Map.Entry<String, byte[]>> late = latest.values().stream().filter(e -> e.getValue() != null).limit(10)
+                .map(e -> Map.entry(e.getKey(), image(e.getKey(), 3, "late"))).toList();
 
-        List<Batch> fromRepeated = epochZero(repeated, true, present, superseded);
-        List<Batch> fromCompacted = epochZero(compacted, true, present, 0);
-        assertEquals(fromCompacted.size(), fromRepeated.size(), "batches of epoch 0");
-        for (int b = 0; b < fromCompacted.size(); b++) {
-            assertArrayEquals(fromCompacted.get(b).pixels(), fromRepeated.get(b).pixels(), "pixels of batch " + b);
-            assertArrayEquals(fromCompacted.get(b).labels(), fromRepeated.get(b).labels(), "labels of batch " + b);
+        Epochs fromCompacted = run(compacted, null, null);
+        Epochs fromRepeated = run(repeated, null, () -> DevStackClients.produceAll(bootstrapServers, repeated, late));
+        assertEquals(present, fromCompacted.planned(), "the plan counts the records with a value");
+        assertEquals(present, fromRepeated.planned(), "the plan counts the latest records with a value, whatever the budget");
+        assertEquals(present / 32, fromRepeated.zero().size(), "every latest record with a value in a batch of epoch 0");
+        assertEquals(fromCompacted.zero().size(), fromRepeated.zero().size(), "batches of epoch 0");
+        for (int b = 0; b < fromCompacted.zero().size(); b++) {
+            assertArrayEquals(fromCompacted.zero().get(b).pixels(), fromRepeated.zero().get(b).pixels(), "pixels of batch " + b);
+            assertArrayEquals(fromCompacted.zero().get(b).labels(), fromRepeated.zero().get(b).labels(), "labels of batch " + b);
         }
+        for (Batch b : fromRepeated.zero()) {
+            assertEquals(superseded, b.position().counters().duplicates(), "counted when epoch 0 starts");
+            assertEquals(deleted, b.position().counters().deleted(), "counted when epoch 0 starts");
+        }
+        for (Batch b : fromCompacted.zero()) {
+            assertEquals(0, b.position().counters().duplicates());
+            assertEquals(deleted, b.position().counters().deleted());
+        }
+        DataPosition.Counters atOne = fromRepeated.firstOfOne().position().counters();
+        assertEquals(2 * superseded + late.size(), atOne.duplicates(), "epoch 1 also skips what the late records supersede");
+        assertEquals(2 * deleted, atOne.deleted());
+
+        // resumed from a checkpoint in the middle of epoch 0 and from its last batch: the same batches on
+        int last = fromRepeated.zero().size() - 1;
+        for (int from : new int[] {last / 2, last}) {
+            Epochs resumed = run(repeated, fromRepeated.zero().get(from).position(), null);
+            List<Batch> expected = new ArrayList<>(fromRepeated.zero().subList(from + 1, fromRepeated.zero().size()));
+            expected.add(fromRepeated.firstOfOne());
+            List<Batch> got = new ArrayList<>(resumed.zero());
+            got.add(resumed.firstOfOne());
+            assertEquals(expected.size(), got.size(), "batches after a resume from batch " + from);
+            for (int b = 0; b < expected.size(); b++) {
+                assertArrayEquals(expected.get(b).pixels(), got.get(b).pixels(), "resumed from " + from + ": pixels of " + b);
+                assertArrayEquals(expected.get(b).labels(), got.get(b).labels(), "resumed from " + from + ": labels of " + b);
+                assertEquals(expected.get(b).position(), got.get(b).position(), "resumed from " + from + ": position of " + b);
+            }
+        }
+
         // without the scan, every record with a value is planned for and read
-        BatchPipeline.Settings all = settings(repeated, false);
-        try (BatchPipeline pipeline = new BatchPipeline(all, new ImageSource(store, 1 << 20, 1 << 20), new ImageDecoder(1_000_000),
-                LABEL, null)) {
-            assertEquals(ordered.stream().filter(e -> e.getValue() != null).count(),
+        try (BatchPipeline pipeline = new BatchPipeline(settings(repeated, false), new ImageSource(store, 1 << 20, 1 << 20),
+                new ImageDecoder(1_000_000), LABEL, null)) {
+            assertEquals(ordered.stream().filter(e -> e.getValue() != null).count() + late.size(),
                     pipeline.countEpochRecords(1_000_000, () -> false));
         }
     }
 
-    /** Which of an image's records a batch holds: its first (0) or a later one (1). */
-    private static final BatchPipeline.LabelMap LABEL = image -> new int[] {"first".equals(image.getSynsets(0)) ? 0 : 1};
+    /** Which of an image's records a batch holds: its first (0), a later one (1), one produced during the epoch (2). */
+    private static final BatchPipeline.LabelMap LABEL = image -> new int[] {
+            switch (image.getSynsets(0)) {
+                case "first" -> 0;
+                case "again" -> 1;
+                default -> 2;
+            }};
 
     private static byte[] image(String id, int picture, String version) {
         return LabeledImage.newBuilder().setImageId(id).addSynsets(version)
@@ -190,22 +231,27 @@ class EpochRecordsTest {
                 Augmentation.NONE, 3, 2, 2, 64, 0.05, 200, skipSuperseded);
     }
 
-    private List<Batch> epochZero(String topic, boolean skipSuperseded, long records, long duplicates) throws Exception {
+    /** The plan's count of epoch 0's records (-1 when resumed), its batches (from where the run resumes) and epoch 1's first. */
+    private record Epochs(long planned, List<Batch> zero, Batch firstOfOne) {}
+
+    /** @param begun run once epoch 0's offsets are taken, before anything is read */
+    private Epochs run(String topic, DataPosition resumeFrom, Runnable begun) throws Exception {
         List<Batch> batches = new ArrayList<>();
-        try (BatchPipeline pipeline = new BatchPipeline(settings(topic, skipSuperseded), new ImageSource(store, 1 << 20, 1 << 20),
-                new ImageDecoder(1_000_000), LABEL, null)) {
-            assertEquals(records, pipeline.countEpochRecords(64, () -> false), topic + ": the latest records, counted whole");
+        try (BatchPipeline pipeline = new BatchPipeline(settings(topic, true), new ImageSource(store, 1 << 20, 1 << 20),
+                new ImageDecoder(1_000_000), LABEL, resumeFrom)) {
+            if (begun != null) {
+                begun.run();
+            }
+            // a resumed run has its plan: its data thread scans on its own
+            long planned = resumeFrom == null ? pipeline.countEpochRecords(64, () -> false) : -1;
             pipeline.begin();
             while (true) {
                 Batch b = pipeline.next(() -> false);
                 if (b.position().epoch() == 1) {
-                    break;
+                    return new Epochs(planned, batches, b);
                 }
-                assertEquals(duplicates, b.position().counters().duplicates(), topic);
                 batches.add(b);
             }
         }
-        assertEquals(records / 32, batches.size(), topic + ": every latest record with a value in a batch of epoch 0");
-        return batches;
     }
 }

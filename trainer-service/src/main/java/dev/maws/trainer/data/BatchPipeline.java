@@ -28,8 +28,8 @@ import dev.maws.proto.v1.LabeledImage;
  * and wait in a bounded queue for the step. A bad image is counted and replaced by the next one; a
  * record without a usable label (WSP) and a tombstone are counted and skipped. With {@code skipSuperseded}, each
  * epoch starts with a scan of its keys and skips the records that a later one of the same key supersedes
- * (counted as duplicates when the epoch starts). When an epoch's stream ends, the incomplete last batch is
- * dropped (counted) and the next epoch starts with fresh end offsets.
+ * and the tombstones (counted as duplicates and deleted when the epoch starts). When an epoch's stream ends,
+ * the incomplete last batch is dropped (counted) and the next epoch starts with fresh end offsets.
  */
 public final class BatchPipeline implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BatchPipeline.class);
@@ -187,8 +187,8 @@ public final class BatchPipeline implements AutoCloseable {
         DataPosition.Counters counters = at.counters();
         EpochReader.KeyScan scan = scan(at.begin(), at.end());
         EpochStream stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), at.epoch(), at.begin(), at.end(), scan);
-        if (scan != null && !resumed) { // a resumed epoch's duplicates are in the counters it resumes with
-            counters = counters.plus(0, 0, 0, 0, 0, 0, scan.duplicates());
+        if (scan != null && !resumed) { // a resumed epoch's are in the counters it resumes with
+            counters = counters.plus(0, 0, 0, 0, 0, scan.tombstones(), scan.duplicates());
         }
         for (long i = 0; i < at.consumed(); i++) {
             if (stream.next() == null) {
@@ -218,13 +218,15 @@ public final class BatchPipeline implements AutoCloseable {
                 }
                 EpochReader.Offsets range = reader.snapshot();
                 EpochReader.KeyScan next = scan(range.begin(), range.end());
-                counters = counters.plus(0, 0, 0, 0, k, 0, next == null ? 0 : next.duplicates());
+                counters = counters.plus(0, 0, 0, 0, k, next == null ? 0 : next.tombstones(),
+                        next == null ? 0 : next.duplicates());
                 k = 0;
                 stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), stream.epoch() + 1, range.begin(), range.end(),
                         next);
                 LOG.infof("%s: epoch %d starts, offset range %d%s", s.groupId(), stream.epoch(),
                         new DataPosition(stream.epoch(), range.begin(), range.end(), 0, counters).span(),
-                        next == null ? "" : ", " + next.records() + " records, " + next.duplicates() + " superseded");
+                        next == null ? "" : ", " + next.records() + " records, " + next.duplicates() + " superseded, "
+                                + next.tombstones() + " deleted");
                 streamEnded = false;
                 batchesThisEpoch = 0;
                 continue;

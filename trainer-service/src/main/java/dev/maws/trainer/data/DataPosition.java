@@ -46,8 +46,9 @@ public record DataPosition(int epoch, Map<Integer, Long> begin, Map<Integer, Lon
      * @param badRecords records that were not a LabeledImage
      * @param unlabelled WSP records with no synset in the vocabulary
      * @param dropped usable images left over at an epoch's end (fewer than a batch)
-     * @param deleted tombstones (records without a value: images deleted from the compacted topic);
-     *     0 in checkpoints written before it was counted
+     * @param deleted tombstones (records without a value: images deleted from the compacted topic; with
+     *     superseded records skipped, those that are their key's latest in the epoch's range, counted when
+     *     the epoch starts); 0 in checkpoints written before it was counted
      * @param duplicates records skipped because a later record of the same key in the epoch's range
      *     supersedes them (counted when the epoch starts); 0 in checkpoints written before they were
      */

@@ -28,9 +28,11 @@ import com.google.common.hash.Hashing;
  * <p>An image's record can be in the range more than once: the topic is compacted, but only behind
  * its head, and a label-service that restarts labels again what it had not committed (same key, same
  * record). {@link #scanKeys} finds, before an epoch, the records that a later one of the same key
- * supersedes within the range, and the epoch skips them: each image once, as the compacted topic
- * will hold it. That also keeps the epoch's stream the same when compaction removes such a record
- * between a run and its resumption.
+ * supersedes within the range, and the tombstones that are a key's last word in it, and the epoch
+ * skips them: each image once, as the compacted topic will hold it. The stream then stays the same
+ * when the log cleaner removes such records (superseded ones; tombstones after
+ * {@code delete.retention.ms}) between a run and its resumption. It does not when the cleaner
+ * removes a record of the range whose key comes again after the range's end.
  *
  * <p>A plain {@link KafkaConsumer} with {@code assign}/{@code seek}, not a messaging channel: an
  * epoch is a bounded, replayable range of offsets, not a subscription.
@@ -44,7 +46,7 @@ final class EpochReader implements AutoCloseable {
     private final List<TopicPartition> partitions = new ArrayList<>();
     private final Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffered = new HashMap<>();
     private Map<Integer, Long> end = Map.of();
-    /** Per partition of the current epoch: the superseded offsets (ascending) and how far the merge is in them. */
+    /** Per partition of the current epoch: the offsets its key scan skips (ascending) and how far the merge is in them. */
     private final Map<TopicPartition, long[]> skip = new HashMap<>();
     private final Map<TopicPartition, Integer> skipAt = new HashMap<>();
     private KeyScan lastScan;
@@ -221,22 +223,28 @@ final class EpochReader implements AutoCloseable {
     private static final HashFunction FINGERPRINT = Hashing.murmur3_128();
 
     /**
-     * What the keys of an epoch's range say: per partition, the offsets whose key comes again later in
-     * the range (ascending), and the records that are left holding a value (the epoch's records).
+     * What the keys of an epoch's range say: per partition, the offsets the epoch skips (ascending), and
+     * the records that are left (the epoch's records).
      *
-     * @param superseded partition -> offsets a later record of the same key supersedes
+     * @param skipped partition -> offsets that a later record of the same key in the range supersedes, and
+     *     tombstones that no later record of their key in the range does
      * @param records records of the range with a value that no later record supersedes
-     * @param duplicates how many offsets {@code superseded} holds
+     * @param duplicates superseded records (with a value or tombstones)
+     * @param tombstones tombstones that are their key's latest record in the range: images deleted
      */
-    record KeyScan(Map<Integer, Long> begin, Map<Integer, Long> end, Map<Integer, long[]> superseded, long records,
-            long duplicates) {}
+    record KeyScan(Map<Integer, Long> begin, Map<Integer, Long> end, Map<Integer, long[]> skipped, long records,
+            long duplicates, long tombstones) {}
+
+    /** Heap a key scan may take for one offset: a fingerprint and an offset in a table up to 3/8 full, doubled while it grows. */
+    static final long SCAN_BYTES_PER_OFFSET = 64;
 
     /**
-     * Reads every record of [begin, end), one partition at a time, and finds the superseded ones: a
-     * record whose key (a 64-bit murmur3 fingerprint of its bytes) comes again at a later offset of the
-     * range. A record without a key is never superseded. Holds one partition's fingerprints at a time
-     * (a primitive map: 21-43 bytes a distinct key, by how full its power-of-two table is); what it keeps
-     * is the superseded offsets only (8 bytes each).
+     * Reads every record of [begin, end), one partition at a time, and finds the records to skip: those
+     * whose key (a 64-bit murmur3 fingerprint of its bytes) comes again at a later offset of the range,
+     * and the tombstones among each key's latest record. A record without a key is never skipped. Holds
+     * one partition's fingerprints at a time (a primitive map: 21-43 bytes a distinct key by how full
+     * its power-of-two table is, up to 64 while it grows); what it keeps is the skipped offsets (8 bytes
+     * each). A partition whose offsets could take more than half the heap is refused with what to do.
      * Deterministic for a given topic content; remembered for {@link #start} of the same range.
      *
      * @return the scan, or null once {@code cancelled} says so
@@ -249,12 +257,15 @@ final class EpochReader implements AutoCloseable {
         for (TopicPartition tp : partitions) { // a poll needs a position for every assigned partition, paused or not
             consumer.seek(tp, begin.getOrDefault(tp.partition(), 0L));
         }
-        Map<Integer, long[]> superseded = new HashMap<>();
+        Map<Integer, long[]> skipped = new HashMap<>();
         long records = 0;
         long duplicates = 0;
+        long tombstones = 0;
+        long heap = Runtime.getRuntime().maxMemory();
         for (TopicPartition tp : partitions) {
             long from = begin.getOrDefault(tp.partition(), 0L);
             long to = Math.max(from, end.getOrDefault(tp.partition(), 0L));
+            checkScanFits(tp, to - from, heap);
             // fingerprint -> latest offset << 1 | 1 when that record has a value
             LongLongHashMap latest = new LongLongHashMap();
             LongArrayList older = new LongArrayList();
@@ -277,17 +288,32 @@ final class EpochReader implements AutoCloseable {
             if (!done) {
                 return null;
             }
-            long[] sorted = older.toArray();
-            java.util.Arrays.sort(sorted);
-            superseded.put(tp.partition(), sorted);
-            duplicates += sorted.length;
+            duplicates += older.size();
             records += keyless[0];
             for (LongLongCursor c : latest) {
-                records += c.value & 1;
+                if ((c.value & 1) == 1) {
+                    records++;
+                } else { // the image is deleted: skipped like the records before it, counted as deleted
+                    older.add(c.value >>> 1);
+                    tombstones++;
+                }
             }
+            long[] sorted = older.toArray();
+            java.util.Arrays.sort(sorted);
+            skipped.put(tp.partition(), sorted);
         }
-        lastScan = new KeyScan(Map.copyOf(begin), Map.copyOf(end), Map.copyOf(superseded), records, duplicates);
+        lastScan = new KeyScan(Map.copyOf(begin), Map.copyOf(end), Map.copyOf(skipped), records, duplicates, tombstones);
         return lastScan;
+    }
+
+    /** Refuses a key scan of a partition's {@code offsets} that could take more than half of {@code heap} bytes. */
+    static void checkScanFits(TopicPartition tp, long offsets, long heap) {
+        if (offsets * SCAN_BYTES_PER_OFFSET > heap / 2) {
+            throw new IllegalStateException("the epoch's key scan of " + tp + " (" + offsets + " offsets) may need up to "
+                    + (offsets * SCAN_BYTES_PER_OFFSET >> 20) + " MB, more than half the trainer's heap of " + (heap >> 20)
+                    + " MB; give the JVM more heap (-Xmx), spread the topic over more partitions, or set "
+                    + "maws.trainer.data.skip-superseded=false (each record of the range read as it is)");
+        }
     }
 
     /** Positions the reader at the start of an epoch with these bounds; {@code scan} (of the same range) or null. */
@@ -303,14 +329,14 @@ final class EpochReader implements AutoCloseable {
         next = 0;
         for (TopicPartition tp : partitions) {
             buffered.put(tp, new ArrayDeque<>());
-            skip.put(tp, scan == null ? new long[0] : scan.superseded().getOrDefault(tp.partition(), new long[0]));
+            skip.put(tp, scan == null ? new long[0] : scan.skipped().getOrDefault(tp.partition(), new long[0]));
             skipAt.put(tp, 0);
             consumer.seek(tp, begin.getOrDefault(tp.partition(), 0L));
         }
     }
 
-    /** Whether the epoch's key scan found a later record of this one's key (offsets arrive ascending). */
-    private boolean superseded(TopicPartition tp, long offset) {
+    /** Whether the epoch's key scan skips this record (offsets arrive ascending). */
+    private boolean skipped(TopicPartition tp, long offset) {
         long[] offsets = skip.get(tp);
         int i = skipAt.get(tp);
         while (i < offsets.length && offsets[i] < offset) {
@@ -342,7 +368,7 @@ final class EpochReader implements AutoCloseable {
                 ConsumerRecord<byte[], byte[]> r = queue.poll();
                 if (r.offset() >= limit) {
                     queue.clear(); // past the epoch's end
-                } else if (!superseded(tp, r.offset())) {
+                } else if (!skipped(tp, r.offset())) {
                     return r;
                 }
             }

@@ -9,9 +9,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One epoch's records in training order: the {@link EpochReader}'s deterministic merge (less the
- * records its key scan found superseded, when given one) through a seeded shuffle buffer (reservoir of {@code bufferSize}: each arriving record swaps out a random
- * held one). Same topic content, offsets, seed and epoch: same order, which is what makes a
- * resumed run equal to an uninterrupted one.
+ * records its key scan skips, when given one) through a seeded shuffle buffer (reservoir of
+ * {@code bufferSize}: each arriving record swaps out a random held one). Same topic content, offsets,
+ * seed and epoch: same order, which is what makes a resumed run equal to an uninterrupted one.
  */
 final class EpochStream {
     private final EpochReader reader;

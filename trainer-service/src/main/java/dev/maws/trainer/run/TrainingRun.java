@@ -74,6 +74,19 @@ final class TrainingRun {
         static RunSettings of(dev.maws.trainer.TrainerConfig config) {
             return new RunSettings(config.topic(), config.data().shuffleBuffer(), config.data().skipSuperseded());
         }
+
+        /**
+         * The settings a run resumes with from a checkpoint whose manifest data is {@code data}: those it
+         * recorded; for a checkpoint from before they were recorded, the config's topic and shuffle (all
+         * there was) without skipping superseded records (which did not exist yet).
+         */
+        static RunSettings resuming(RunSettings now, Map<String, Object> data) {
+            Object kept = data == null ? null : data.get("run_settings");
+            if (kept == null) {
+                return new RunSettings(now.topic(), now.shuffleBuffer(), false);
+            }
+            return JSON.convertValue(kept, RunSettings.class);
+        }
     }
 
     private final TrainingRuns deps;
@@ -131,15 +144,12 @@ final class TrainingRun {
         // trainer's config goes on as the run began (another shuffle would skip and repeat records)
         RunSettings run = RunSettings.of(deps.config());
         if (own.isPresent()) {
-            Object kept = own.get().manifest().data() == null ? null : own.get().manifest().data().get("run_settings");
-            if (kept != null) {
-                RunSettings started = JSON.convertValue(kept, RunSettings.class);
-                if (!started.equals(run)) {
-                    LOG.infof("%s: resumes with the settings it started with, %s (the trainer's config now: %s)",
-                            job.getId(), started, run);
-                }
-                run = started;
+            RunSettings started = RunSettings.resuming(run, own.get().manifest().data());
+            if (!started.equals(run)) {
+                LOG.infof("%s: resumes with the settings it started with, %s (the trainer's config now: %s)", job.getId(),
+                        started, run);
             }
+            run = started;
         }
         runSettings = run;
         AdamW optimizer = AdamW.mae(dp.parameters(0), spec.getWeightDecay(), deps.config().maxGradNorm());

@@ -32,5 +32,12 @@ class CheckpointDataJsonTest {
         TrainingRun.RunSettings now = new TrainingRun.RunSettings("labeled-images", 10000, true);
         assertEquals(now, TrainingRun.JSON.convertValue(TrainingRun.JSON.convertValue(now, Map.class),
                 TrainingRun.RunSettings.class));
+        TrainingRun.RunSettings config = new TrainingRun.RunSettings("labeled-images-v2", 500, true);
+        assertEquals(old, TrainingRun.RunSettings.resuming(config, Map.of("run_settings",
+                Map.of("topic", "labeled-images", "shuffleBuffer", 10000))), "the recorded settings, not the config's");
+        // a checkpoint from before run settings were recorded: the config's topic and shuffle, no skipping
+        assertEquals(new TrainingRun.RunSettings("labeled-images-v2", 500, false),
+                TrainingRun.RunSettings.resuming(config, Map.of("position", Map.of())));
+        assertEquals(new TrainingRun.RunSettings("labeled-images-v2", 500, false), TrainingRun.RunSettings.resuming(config, null));
     }
 }
