@@ -185,6 +185,11 @@ class EpochRecordsTest {
             assertEquals(0, b.position().counters().duplicates());
             assertEquals(deleted, b.position().counters().deleted());
         }
+        // progress is of the epoch's records, not of its offset range (which is 1.7 times as many here)
+        DataPosition lastOfZero = fromRepeated.zero().get(fromRepeated.zero().size() - 1).position();
+        assertEquals(present, lastOfZero.records());
+        assertEquals(lastOfZero.consumed() / (double) present, lastOfZero.epochs(), 1e-12);
+        assertTrue(lastOfZero.epochs() > 0.96, lastOfZero.toString());
         DataPosition.Counters atOne = fromRepeated.firstOfOne().position().counters();
         assertEquals(2 * superseded + late.size(), atOne.duplicates(), "epoch 1 also skips what the late records supersede");
         assertEquals(2 * deleted, atOne.deleted());

@@ -86,7 +86,7 @@ public final class BatchPipeline implements AutoCloseable {
                 reader.close();
                 throw e;
             }
-            this.start = new DataPosition(0, range.begin(), range.end(), 0, DataPosition.Counters.ZERO);
+            this.start = new DataPosition(0, range.begin(), range.end(), 0, DataPosition.Counters.ZERO, 0);
         }
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(settings.fetchThreads(), settings.fetchThreads(), 0, TimeUnit.MILLISECONDS,
@@ -224,7 +224,7 @@ public final class BatchPipeline implements AutoCloseable {
                 stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), stream.epoch() + 1, range.begin(), range.end(),
                         next);
                 LOG.infof("%s: epoch %d starts, offset range %d%s", s.groupId(), stream.epoch(),
-                        new DataPosition(stream.epoch(), range.begin(), range.end(), 0, counters).span(),
+                        new DataPosition(stream.epoch(), range.begin(), range.end(), 0, counters, 0).span(),
                         next == null ? "" : ", " + next.records() + " records, " + next.duplicates() + " superseded, "
                                 + next.tombstones() + " deleted");
                 streamEnded = false;
@@ -259,7 +259,8 @@ public final class BatchPipeline implements AutoCloseable {
             }
             if (k == s.batchSize()) {
                 counters = counters.plus(k, 0, 0, 0, 0, 0, 0);
-                DataPosition after = new DataPosition(stream.epoch(), stream.begin(), stream.end(), p.index() + 1, counters);
+                DataPosition after = new DataPosition(stream.epoch(), stream.begin(), stream.end(), p.index() + 1, counters,
+                        stream.records());
                 ready.put(new Batch(pixels, k, labels, after));
                 batchesThisEpoch++;
                 pixels = new float[s.batchSize() * per];

@@ -14,9 +14,11 @@ import java.util.TreeMap;
  * @param end offset after the last record of the epoch per partition
  * @param consumed records of this epoch's shuffled stream used or skipped so far
  * @param counters job-wide counts up to here (images, bad images, unlabelled records, ...)
+ * @param records the records of this epoch's stream when its key scan counted them; 0 when not known
+ *     (superseded records not skipped, checkpoints from before): the offset range stands in for it
  */
 public record DataPosition(int epoch, Map<Integer, Long> begin, Map<Integer, Long> end, long consumed,
-        Counters counters) {
+        Counters counters, long records) {
 
     public DataPosition {
         begin = new TreeMap<>(begin);
@@ -32,10 +34,10 @@ public record DataPosition(int epoch, Map<Integer, Long> begin, Map<Integer, Lon
         return n;
     }
 
-    /** Epochs done, fractional. */
+    /** Epochs done, fractional: of the epoch's records when known, else of its offset range. */
     public double epochs() {
-        long span = span();
-        return epoch + (span == 0 ? 0 : Math.min(1.0, consumed / (double) span));
+        long of = records > 0 ? records : span();
+        return epoch + (of == 0 ? 0 : Math.min(1.0, consumed / (double) of));
     }
 
     /**

@@ -21,6 +21,7 @@ final class EpochStream {
     private final int epoch;
     private final Map<Integer, Long> begin;
     private final Map<Integer, Long> end;
+    private final long records;
     private boolean drained;
     private long taken;
 
@@ -32,6 +33,7 @@ final class EpochStream {
         this.epoch = epoch;
         this.begin = Map.copyOf(begin);
         this.end = Map.copyOf(end);
+        this.records = scan == null ? 0 : scan.records();
         reader.start(begin, end, scan);
     }
 
@@ -45,6 +47,11 @@ final class EpochStream {
 
     Map<Integer, Long> end() {
         return end;
+    }
+
+    /** The epoch's records as its key scan counted them; 0 without one. */
+    long records() {
+        return records;
     }
 
     /** Records taken so far (the index the next record will have). */

@@ -19,6 +19,8 @@ class CheckpointDataJsonTest {
         DataPosition p = TrainingRun.JSON.convertValue(old, DataPosition.class);
         assertEquals(new DataPosition.Counters(1024, 3, 1, 40, 12, 0, 0), p.counters());
         assertEquals(185, p.span());
+        assertEquals(0, p.records(), "not known: the offset range stands in");
+        assertEquals(2 + 17 / 185.0, p.epochs(), 1e-12);
         assertEquals(p, TrainingRun.JSON.convertValue(TrainingRun.JSON.convertValue(p, Map.class), DataPosition.class),
                 "and what is written now reads back as it was");
     }
