@@ -46,9 +46,8 @@ final class EpochReader implements AutoCloseable {
     private final List<TopicPartition> partitions = new ArrayList<>();
     private final Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffered = new HashMap<>();
     private Map<Integer, Long> end = Map.of();
-    /** Per partition of the current epoch: the offsets its key scan skips (ascending) and how far the merge is in them. */
-    private final Map<TopicPartition, long[]> skip = new HashMap<>();
-    private final Map<TopicPartition, Integer> skipAt = new HashMap<>();
+    /** Per partition of the current epoch: the offsets its key scan skips. */
+    private final Map<TopicPartition, Skips> skips = new HashMap<>();
     private KeyScan lastScan;
     private int next;
 
@@ -324,26 +323,31 @@ final class EpochReader implements AutoCloseable {
         }
         this.end = Map.copyOf(end);
         buffered.clear();
-        skip.clear();
-        skipAt.clear();
+        skips.clear();
         next = 0;
         for (TopicPartition tp : partitions) {
             buffered.put(tp, new ArrayDeque<>());
-            skip.put(tp, scan == null ? new long[0] : scan.skipped().getOrDefault(tp.partition(), new long[0]));
-            skipAt.put(tp, 0);
+            skips.put(tp, new Skips(scan == null ? new long[0] : scan.skipped().getOrDefault(tp.partition(), new long[0])));
             consumer.seek(tp, begin.getOrDefault(tp.partition(), 0L));
         }
     }
 
-    /** Whether the epoch's key scan skips this record (offsets arrive ascending). */
-    private boolean skipped(TopicPartition tp, long offset) {
-        long[] offsets = skip.get(tp);
-        int i = skipAt.get(tp);
-        while (i < offsets.length && offsets[i] < offset) {
-            i++;
+    /** A partition's skipped offsets (ascending) and how far the merge, which reads them in order, has come. */
+    private static final class Skips {
+        private final long[] offsets;
+        private int at;
+
+        Skips(long[] offsets) {
+            this.offsets = offsets;
         }
-        skipAt.put(tp, i);
-        return i < offsets.length && offsets[i] == offset;
+
+        /** Whether the record at {@code offset} is skipped; offsets are asked in ascending order. */
+        boolean contains(long offset) {
+            while (at < offsets.length && offsets[at] < offset) {
+                at++;
+            }
+            return at < offsets.length && offsets[at] == offset;
+        }
     }
 
     /** The next record of the epoch in merge order, or null when the epoch is exhausted. */
@@ -368,7 +372,7 @@ final class EpochReader implements AutoCloseable {
                 ConsumerRecord<byte[], byte[]> r = queue.poll();
                 if (r.offset() >= limit) {
                     queue.clear(); // past the epoch's end
-                } else if (!skipped(tp, r.offset())) {
+                } else if (!skips.get(tp).contains(r.offset())) {
                     return r;
                 }
             }
