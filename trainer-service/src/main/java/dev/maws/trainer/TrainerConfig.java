@@ -27,7 +27,7 @@ public interface TrainerConfig {
     @WithDefault("100")
     int maxQueuedJobs();
 
-    /** Queue jobs found RUNNING or QUEUED in S3 at start-up (the trainer was killed while they ran). */
+    /** Queue jobs found RUNNING, QUEUED or INTERRUPTED in S3 at start-up (the trainer stopped while they ran). */
     @WithDefault("true")
     boolean resumeOnStart();
 
