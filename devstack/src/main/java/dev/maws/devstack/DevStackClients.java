@@ -54,12 +54,19 @@ public final class DevStackClients {
         }
     }
 
-    /** An idempotent producer that waits for every in-sync replica (acks=all). */
+    /**
+     * An idempotent producer that waits for every in-sync replica (acks=all), one request in flight. Tests
+     * produce to topics they have just created: a partition's broker can refuse the first batch
+     * (NOT_LEADER_OR_FOLLOWER) before it has loaded the partition yet accept the next one, and then the
+     * retried first batch is out of order for good (OutOfOrderSequenceException until the delivery timeout;
+     * seen once in CI). With one request in flight no later batch can overtake a retried one.
+     */
     private static KafkaProducer<String, byte[]> producer(String bootstrapServers) {
         Properties p = new Properties();
         p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
         p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.setProperty(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
