@@ -1,6 +1,7 @@
 package dev.maws.trainer;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -15,9 +16,11 @@ public interface TrainerConfig {
     @WithDefault("labeled-images")
     String topic();
 
-    /** Device of a job whose spec names none: "cpu", "gpu" (every local GPU) or "gpu:N". */
-    @WithDefault("cpu")
-    String defaultDevice();
+    /**
+     * Device of a job whose spec names none: "cpu", "gpu" (every local GPU) or "gpu:N". Absent: the
+     * engine's own device ({@code maws.djl.device}), so a trainer set to a GPU trains there by default.
+     */
+    Optional<String> defaultDevice();
 
     /** How often a running job logs, publishes a progress event and saves its state. */
     @WithDefault("5s")

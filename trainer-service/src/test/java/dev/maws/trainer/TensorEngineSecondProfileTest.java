@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import dev.maws.devstack.DevStackResource;
 import dev.maws.model.runtime.DjlRuntime;
 import dev.maws.trainer.device.ServiceTensorEngine;
+import dev.maws.trainer.job.JobSpecs;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -19,7 +20,8 @@ import io.quarkus.test.junit.TestProfile;
 /**
  * A second app start with another profile in the same JVM: PyTorch's natives are loaded once per
  * JVM, so without DJL's classes parent-first this start fails with "libc10.so already loaded in
- * another classloader".
+ * another classloader". The device is spelled "CPU", unlike any default, to tell where a job's device
+ * comes from.
  */
 @QuarkusTest
 @TestProfile(TensorEngineSecondProfileTest.ExplicitCpu.class)
@@ -35,9 +37,19 @@ class TensorEngineSecondProfileTest {
     @Inject
     ServiceTensorEngine engine;
 
+    @Inject
+    JobSpecs specs;
+
     @Test
     void runsATensorOpInTheSecondAppOfThisJvm() {
         assertEquals("CPU", engine.device());
         assertEquals(DjlRuntime.PROBE_RESULT, engine.probe());
+    }
+
+    /** maws.trainer.default-device is not set: a spec without a device runs where the engine does. */
+    @Test
+    void aSpecWithoutDeviceTakesTheEnginesDevice() {
+        assertEquals("CPU", specs.accept(TrainingJobsTest.mae(1).build()).spec().getDevice());
+        assertEquals("cpu", specs.accept(TrainingJobsTest.mae(1).setDevice("cpu").build()).spec().getDevice());
     }
 }

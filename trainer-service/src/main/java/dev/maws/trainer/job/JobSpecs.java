@@ -199,7 +199,7 @@ public class JobSpecs {
             b.setAugmentation(ab);
         }
 
-        String device = spec.getDevice().isEmpty() ? config.defaultDevice() : spec.getDevice();
+        String device = spec.getDevice().isEmpty() ? config.defaultDevice().orElse(engine.device()) : spec.getDevice();
         try {
             int devices = engine.runtime().devices(device).size();
             b.setDevice(device);
