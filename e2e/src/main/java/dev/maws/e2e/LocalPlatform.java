@@ -127,6 +127,12 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
+    /** Whether the service's process is alive (started and not exited or killed since). */
+    public synchronized boolean running(String service) {
+        Process p = processes.get(service);
+        return p != null && p.isAlive();
+    }
+
     public String url(String service) {
         return "http://127.0.0.1:" + ports.get(service);
     }

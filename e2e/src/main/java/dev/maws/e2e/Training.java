@@ -154,15 +154,39 @@ final class Training {
         return Long.parseLong(m.group(3));
     }
 
-    /** GetJob, waiting out a trainer that is restarting. */
+    /**
+     * GetJob, waiting out a trainer that is restarting (UNAVAILABLE, for up to 3 minutes) or slow to
+     * answer (DEADLINE_EXCEEDED: a long GC pause, a process stopped for a while) for up to the stall
+     * limit, as long as its process lives. One late answer used to end a run of hours. A trainer that
+     * was stopped for longer than the deadline may close the connection when it wakes (INTERNAL,
+     * "Connection closed after GOAWAY", seen after a 45 s SIGSTOP): the next call opens a new one.
+     */
     private Job getJob(String id) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        long start = System.nanoTime();
+        boolean said = false;
         while (true) {
             try {
-                return trainer().withDeadlineAfter(30, TimeUnit.SECONDS).getJob(GetJobRequest.newBuilder().setId(id).build());
+                Job job = trainer().withDeadlineAfter(30, TimeUnit.SECONDS).getJob(GetJobRequest.newBuilder().setId(id).build());
+                if (said) {
+                    progress.say("trainer-service answers again");
+                }
+                return job;
             } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+                long waited = System.nanoTime() - start;
+                boolean retry = switch (e.getStatus().getCode()) {
+                    case UNAVAILABLE -> waited < TimeUnit.MINUTES.toNanos(3);
+                    case DEADLINE_EXCEEDED -> waited < STALLED.toNanos() && platform.running("trainer-service");
+                    case INTERNAL -> String.valueOf(e.getStatus().getDescription()).contains("GOAWAY")
+                            && waited < STALLED.toNanos() && platform.running("trainer-service");
+                    default -> false;
+                };
+                if (!retry) {
                     throw e;
+                }
+                if (!said && e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                    progress.say("trainer-service did not answer GetJob within 30 s; asking again for up to "
+                            + STALLED.toMinutes() + " minutes (log: " + platform.log("trainer-service") + ")");
+                    said = true;
                 }
                 Thread.sleep(500);
             }
