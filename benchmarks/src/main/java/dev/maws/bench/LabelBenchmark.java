@@ -35,6 +35,7 @@ final class LabelBenchmark implements BenchMain.Benchmark {
         boolean kafka = true;
         int freezeImages = 2_000_000;
         List<String> serviceJvm = List.of("-Xmx1g");
+        CpuPinning.Split pin = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--imagenet" -> imagenet = Path.of(args[++i]);
@@ -43,9 +44,10 @@ final class LabelBenchmark implements BenchMain.Benchmark {
                 case "--no-kafka" -> kafka = false;
                 case "--freeze-images" -> freezeImages = Integer.parseInt(args[++i]);
                 case "--service-jvm" -> serviceJvm = List.of(args[++i].trim().split("\\s+"));
+                case "--pin" -> pin = CpuPinning.Split.parse("--pin", args[++i]);
                 default -> throw new IllegalArgumentException(
                         "usage: ./bench label [--imagenet FILE] [--records N] [--warm-up SECONDS] [--no-kafka] [--freeze-images N] "
-                        + "[--service-jvm \"OPTIONS\"]");
+                        + "[--service-jvm \"OPTIONS\"] [--pin DEVSTACK_CPUS/SERVICE_CPUS]");
             }
         }
         List<String> names = new ArrayList<>();
@@ -94,7 +96,7 @@ final class LabelBenchmark implements BenchMain.Benchmark {
         report.goal(BenchReport.Goal.atLeast("captions/s per core after warm-up (5 hashtags)", perSecond, 100_000));
         freezeMemory(labeler, captions, freezeImages, report);
         if (kafka) {
-            LabelKafkaBenchmark.run(captions, records, warmUpSeconds, serviceJvm, outDir, report);
+            LabelKafkaBenchmark.run(captions, records, warmUpSeconds, serviceJvm, pin, outDir, report);
         }
         report.write(outDir);
     }

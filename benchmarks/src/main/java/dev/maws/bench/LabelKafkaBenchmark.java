@@ -48,6 +48,11 @@ import dev.maws.proto.v1.LabeledImage;
  * devstack broker and the same cores. Both rows time from the first send to the last record read,
  * the consumer running during the produce. Every row comes after warm-up rounds of its own (JIT,
  * tag cache, consumer group joined), 30 s by default ({@code --warm-up SECONDS}).
+ *
+ * <p>With {@code --pin A/B} this JVM (the broker and the load generator: Kafka alone, the records
+ * produced and read back) runs on CPUs A, the label-service process and the bare relay's thread
+ * on CPUs B: the service then competes with the broker for no core, as on a cluster, and Kafka
+ * alone is measured on the broker's cores only, where the service's records go through too.
  */
 final class LabelKafkaBenchmark {
     private static final String RELAY_TOPIC = "bench-relay";
@@ -56,8 +61,8 @@ final class LabelKafkaBenchmark {
 
     private LabelKafkaBenchmark() {}
 
-    static void run(List<String> captions, int records, int warmUpSeconds, List<String> serviceJvm, Path outDir,
-            BenchReport report) throws Exception {
+    static void run(List<String> captions, int records, int warmUpSeconds, List<String> serviceJvm, CpuPinning.Split pin,
+            Path outDir, BenchReport report) throws Exception {
         Path jar = Path.of("label-service/target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: build it first (./mvnw -DskipTests install)");
@@ -75,6 +80,12 @@ final class LabelKafkaBenchmark {
         // seconds are not what it sustains: with one round of 100,000 records, the label-service's C2
         // compiler still took 40 % of a core through the timed run)
         int warmUp = Math.min(records, 100_000);
+        String pinned = "";
+        if (pin != null) {
+            CpuPinning.pinProcess(ProcessHandle.current().pid(), pin.devstack());
+            pinned = ", " + pin;
+            System.out.println("pinned: " + pin);
+        }
         try (DevStack stack = DevStack.fresh(outDir.resolve("label-devstack")).start()) {
             String bootstrap = stack.kafkaBootstrapServers();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -84,7 +95,7 @@ final class LabelKafkaBenchmark {
             // Kafka alone: the same records produced to a topic and consumed from it
             warmUp(warmUpSeconds, round -> relay(bootstrap, RELAY_TOPIC, round, values, warmUp));
             double kafkaSeconds = relay(bootstrap, RELAY_TOPIC, "img", values, records);
-            String what = String.format(java.util.Locale.ROOT, "%,d records of %.0f B", records, meanBytes);
+            String what = String.format(java.util.Locale.ROOT, "%,d records of %.0f B", records, meanBytes) + pinned;
             report.result(row("measurement", "Kafka produce + consume, " + what, "value", records / kafkaSeconds,
                     "unit", "records/s"));
 
@@ -92,7 +103,7 @@ final class LabelKafkaBenchmark {
             // topic to another by a plain Kafka client loop with label-service's settings (no
             // framework, no labelling), input offsets committed after the output is acknowledged
             double bareSeconds;
-            try (BareRelay bare = new BareRelay(bootstrap)) {
+            try (BareRelay bare = new BareRelay(bootstrap, pin == null ? null : pin.service())) {
                 warmUp(warmUpSeconds, round -> timed(bootstrap, BARE_IN, BARE_OUT, round, values, warmUp));
                 bareSeconds = timed(bootstrap, BARE_IN, BARE_OUT, "img", values, records);
             }
@@ -103,6 +114,9 @@ final class LabelKafkaBenchmark {
             Process service = ServiceProcess.start(jar, serviceJvm, stack.environment(), port, outDir.resolve("label-service.log"),
                     Duration.ofMinutes(3));
             try {
+                if (pin != null) {
+                    CpuPinning.pinProcess(service.pid(), pin.service());
+                }
                 warmUp(warmUpSeconds, round -> pipeline(bootstrap, round, values, warmUp));
                 double labelSeconds = pipeline(bootstrap, "img", values, records);
                 report.result(row("measurement", "captions -> label-service -> labeled-images, " + what, "value",
@@ -215,7 +229,8 @@ final class LabelKafkaBenchmark {
         private volatile boolean running = true;
         private volatile Exception failure;
 
-        BareRelay(String bootstrap) {
+        /** @param cpus where its thread and the clients' threads run (null: anywhere) */
+        BareRelay(String bootstrap, String cpus) {
             Properties c = new Properties();
             c.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             c.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "bench-bare-relay");
@@ -230,12 +245,21 @@ final class LabelKafkaBenchmark {
             p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "50");
             p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, "524288");
-            KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-            KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-            consumer.subscribe(List.of(BARE_IN));
             thread = new Thread(() -> {
                 Deque<Pending> pending = new ArrayDeque<>();
-                try (consumer; producer) {
+                if (cpus != null) {
+                    try {
+                        CpuPinning.pinCurrentThread(cpus); // before the clients start their network threads
+                    } catch (RuntimeException e) {
+                        failure = e;
+                        return;
+                    }
+                }
+                try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                        new ByteArrayDeserializer());
+                        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                                new ByteArraySerializer())) {
+                    consumer.subscribe(List.of(BARE_IN));
                     while (running) {
                         ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(50));
                         if (!polled.isEmpty()) {
