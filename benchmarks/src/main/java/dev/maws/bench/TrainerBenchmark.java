@@ -324,8 +324,11 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
             return new Stack(stack.environment(), stack, null);
         }
 
-        /** {@code DevStackMain} on this JVM's classpath, ready once it has written its environment file. */
-        /** @param cpus where its threads run (null: anywhere) */
+        /**
+         * {@code DevStackMain} on this JVM's classpath, ready once it has written its environment file.
+         *
+         * @param cpus where its threads run (null: anywhere)
+         */
         static Stack process(Path dir, String cpus) throws IOException, InterruptedException {
             Files.createDirectories(dir);
             Path env = dir.resolveSibling(dir.getFileName() + ".env");
