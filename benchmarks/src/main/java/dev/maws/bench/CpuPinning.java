@@ -21,11 +21,31 @@ final class CpuPinning {
     record Split(String devstack, String service) {
         static Split parse(String option, String value) {
             String[] parts = value.split("/", -1);
-            if (parts.length != 2 || !parts[0].matches("[0-9,-]+") || !parts[1].matches("[0-9,-]+")) {
+            String list = "[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*";
+            if (parts.length != 2 || !parts[0].matches(list) || !parts[1].matches(list)) {
                 throw new IllegalArgumentException(option + " takes DEVSTACK_CPUS/SERVICE_CPUS as taskset lists, e.g. 0/1, got "
                         + value);
             }
             return new Split(parts[0], parts[1]);
+        }
+
+        /** How many CPUs the service side names ("1-3,5": 4). */
+        int serviceCpuCount() {
+            return count(service);
+        }
+
+        /** How many CPUs the devstack side names. */
+        int devstackCpuCount() {
+            return count(devstack);
+        }
+
+        private static int count(String cpus) {
+            int n = 0;
+            for (String part : cpus.split(",")) {
+                String[] range = part.split("-");
+                n += range.length == 1 ? 1 : Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1;
+            }
+            return n;
         }
 
         @Override

@@ -95,6 +95,9 @@ final class LabelBenchmark implements BenchMain.Benchmark {
                 labels / (double) (n + 50_000 + coldN), "unit", "labels"));
         report.goal(BenchReport.Goal.atLeast("captions/s per core after warm-up (5 hashtags)", perSecond, 100_000));
         freezeMemory(labeler, captions, freezeImages, report);
+        if (!kafka && pin != null) {
+            System.out.println("note: --pin applies to the Kafka rows, which --no-kafka leaves out");
+        }
         if (kafka) {
             LabelKafkaBenchmark.run(captions, records, warmUpSeconds, serviceJvm, pin, outDir, report);
         }

@@ -111,16 +111,30 @@ final class LabelKafkaBenchmark {
                     records / bareSeconds, "unit", "records/s"));
 
             int port = ServiceProcess.freePort();
-            Process service = ServiceProcess.start(jar, serviceJvm, stack.environment(), port, outDir.resolve("label-service.log"),
+            List<String> jvm = serviceJvm;
+            if (pin != null) { // it starts on this JVM's CPUs and moves once up: size it for the ones it will have
+                jvm = new ArrayList<>(serviceJvm);
+                jvm.add("-XX:ActiveProcessorCount=" + pin.serviceCpuCount());
+            }
+            Process service = ServiceProcess.start(jar, jvm, stack.environment(), port, outDir.resolve("label-service.log"),
                     Duration.ofMinutes(3));
             try {
                 if (pin != null) {
                     CpuPinning.pinProcess(service.pid(), pin.service());
                 }
                 warmUp(warmUpSeconds, round -> pipeline(bootstrap, round, values, warmUp));
+                java.util.Optional<Duration> cpu0 = service.info().totalCpuDuration();
                 double labelSeconds = pipeline(bootstrap, "img", values, records);
+                java.util.Optional<Duration> cpu1 = service.info().totalCpuDuration();
                 report.result(row("measurement", "captions -> label-service -> labeled-images, " + what, "value",
                         records / labelSeconds, "unit", "records/s"));
+                if (cpu0.isPresent() && cpu1.isPresent()) { // every thread of the service, as the kernel counts it
+                    double cpuSeconds = cpu1.get().minus(cpu0.get()).toNanos() / 1e9;
+                    report.result(row("measurement", "label-service CPU per record (all its threads), timed run", "value",
+                            cpuSeconds / records * 1e6, "unit", "us"));
+                    report.result(row("measurement", "label-service cores used, timed run", "value", cpuSeconds / labelSeconds,
+                            "unit", "cores"));
+                }
                 report.goal(BenchReport.Goal.atLeast("Kafka -> label -> Kafka / Kafka produce+consume",
                         kafkaSeconds / labelSeconds, 0.5));
                 report.result(row("measurement", "label-service / bare relay", "value", bareSeconds / labelSeconds,
@@ -226,6 +240,7 @@ final class LabelKafkaBenchmark {
         private record Pending(List<Future<RecordMetadata>> sends, Map<TopicPartition, OffsetAndMetadata> offsets) {}
 
         private final Thread thread;
+        private final java.util.concurrent.CompletableFuture<Void> subscribed = new java.util.concurrent.CompletableFuture<>();
         private volatile boolean running = true;
         private volatile Exception failure;
 
@@ -252,6 +267,7 @@ final class LabelKafkaBenchmark {
                         CpuPinning.pinCurrentThread(cpus); // before the clients start their network threads
                     } catch (RuntimeException e) {
                         failure = e;
+                        subscribed.completeExceptionally(e);
                         return;
                     }
                 }
@@ -260,6 +276,7 @@ final class LabelKafkaBenchmark {
                         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
                                 new ByteArraySerializer())) {
                     consumer.subscribe(List.of(BARE_IN));
+                    subscribed.complete(null);
                     while (running) {
                         ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(50));
                         if (!polled.isEmpty()) {
@@ -287,9 +304,20 @@ final class LabelKafkaBenchmark {
                     }
                 } catch (Exception e) {
                     failure = e;
+                    subscribed.completeExceptionally(e);
                 }
             }, "bare-relay");
             thread.start();
+            try { // its clients start on its thread: a failure there is reported now, not as records missing later
+                subscribed.get(2, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                running = false;
+                throw new IllegalStateException("the bare relay did not start", e.getCause() == null ? e : e.getCause());
+            } catch (InterruptedException e) {
+                running = false;
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the bare relay started", e);
+            }
         }
 
         @Override

@@ -53,7 +53,7 @@ import dev.maws.trainer.data.ImageSource;
  * trainer) for a quarter of a core during the timed runs. {@code --devstack in-process} measures that
  * case. It still shares this machine's cores, which a cluster's would not, unless {@code --pin A/B}
  * puts the devstack process on CPUs A and this JVM (step and data path) on CPUs B: the step's intra-op
- * threads then follow B's size (PyTorch starts one per CPU it may use), in both rows alike.
+ * threads then follow B's size (PyTorch starts one per CPU it may use), in every row alike.
  */
 final class TrainerBenchmark implements BenchMain.Benchmark {
     @Override
@@ -113,7 +113,7 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
         DjlRuntime runtime = DjlRuntime.start(System.getenv("DJL_CACHE_DIR"));
         BenchReport report = new BenchReport("trainer", device);
         Path dir = outDir.resolve("trainer-devstack");
-        try (Stack stack = devstackProcess ? Stack.process(dir, pin == null ? null : pin.devstack()) : Stack.inProcess(dir);
+        try (Stack stack = devstackProcess ? Stack.process(dir, pin) : Stack.inProcess(dir);
                 ObjectStore store = new ObjectStore(stack.env().get("MAWS_S3_ENDPOINT"), stack.env().get("MAWS_S3_REGION"),
                         stack.env().get("MAWS_S3_ACCESS_KEY"), stack.env().get("MAWS_S3_SECRET_KEY"), DevStack.BUCKET);
                 DataParallel<MaskedAutoencoder> dp = DataParallel.create(runtime, device, 1,
@@ -164,10 +164,10 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
                 step(dp, optimizer, inMemory.get(i), config, masks);
             }
             // rounds of: cold end-to-end, cached end-to-end, in-memory, after a first in-memory row. The same
-            // step on this shared machine runs 30 % faster or slower from one minute to the next (in-memory
-            // rows of one run: 170 and 228 images/s), so each end-to-end row is compared with the faster of
-            // the in-memory rows just before and after it (the harder test), and the goals take the median
-            // over the rounds. Each cold row has a cache of its own: every image is fetched from S3 again.
+            // step's speed moves within a run on this shared machine (in-memory rows of one run: 170 and 228
+            // images/s; the first row was the slowest in every run so far, later ones still differ by up to
+            // 16 %), so each end-to-end row is compared with the faster of the in-memory rows just before and
+            // after it (the harder test), and the goals take the median over the rounds. Each cold row has a cache of its own: every image is fetched from S3 again.
             List<Row> rows = new ArrayList<>();
             ThreadCpu cpu = ThreadCpu.now(stack.process());
             double previous = inMemory(dp, optimizer, inMemory, config, masks, steps);
@@ -327,20 +327,30 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
         /**
          * {@code DevStackMain} on this JVM's classpath, ready once it has written its environment file.
          *
-         * @param cpus where its threads run (null: anywhere)
+         * @param pin its threads go to {@code pin.devstack()} (null: anywhere)
          */
-        static Stack process(Path dir, String cpus) throws IOException, InterruptedException {
+        static Stack process(Path dir, CpuPinning.Split pin) throws IOException, InterruptedException {
             Files.createDirectories(dir);
             Path env = dir.resolveSibling(dir.getFileName() + ".env");
             Files.deleteIfExists(env);
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "-cp", System.getProperty("java.class.path"), "dev.maws.devstack.DevStackMain", "--data-dir",
-                    dir.toString(), "--fresh", "--env-file", env.toString());
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx1g"));
+            if (pin != null) { // it starts on this JVM's CPUs and moves once up: size it for the ones it will have
+                command.add("-XX:ActiveProcessorCount=" + pin.devstackCpuCount());
+            }
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.maws.devstack.DevStackMain", "--data-dir",
+                    dir.toString(), "--fresh", "--env-file", env.toString()));
+            ProcessBuilder pb = new ProcessBuilder(command);
             Path log = dir.resolveSibling(dir.getFileName() + ".log");
             Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
             DevStackProcess.awaitEnvFile(p, env, log, java.time.Duration.ofSeconds(180));
-            if (cpus != null) {
-                CpuPinning.pinProcess(p.pid(), cpus);
+            if (pin != null) {
+                try {
+                    CpuPinning.pinProcess(p.pid(), pin.devstack());
+                } catch (RuntimeException e) {
+                    p.destroyForcibly(); // not yet a Stack that close() would stop
+                    throw e;
+                }
             }
             return new Stack(DevStackProcess.readEnvFile(env), null, p);
         }

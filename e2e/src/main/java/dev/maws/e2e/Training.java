@@ -174,7 +174,7 @@ final class Training {
             } catch (StatusRuntimeException e) {
                 long waited = System.nanoTime() - start;
                 boolean retry = switch (e.getStatus().getCode()) {
-                    case UNAVAILABLE -> waited < TimeUnit.MINUTES.toNanos(3);
+                    case UNAVAILABLE -> waited < TimeUnit.MINUTES.toNanos(3) && platform.running("trainer-service");
                     case DEADLINE_EXCEEDED -> waited < STALLED.toNanos() && platform.running("trainer-service");
                     case INTERNAL -> String.valueOf(e.getStatus().getDescription()).contains("GOAWAY")
                             && waited < STALLED.toNanos() && platform.running("trainer-service");
