@@ -29,29 +29,23 @@ final class CpuPinning {
             return new Split(parts[0], parts[1]);
         }
 
-        /** How many CPUs the service side names ("1-3,5": 4). */
-        int serviceCpuCount() {
-            return count(service);
-        }
-
-        /** How many CPUs the devstack side names. */
-        int devstackCpuCount() {
-            return count(devstack);
-        }
-
-        private static int count(String cpus) {
-            int n = 0;
-            for (String part : cpus.split(",")) {
-                String[] range = part.split("-");
-                n += range.length == 1 ? 1 : Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1;
-            }
-            return n;
-        }
-
         @Override
         public String toString() {
             return "devstack on CPUs " + devstack + ", service on CPUs " + service;
         }
+    }
+
+    /**
+     * The JVM option that sizes a child JVM (GC, compiler and pool threads) for {@code cpus} ("1-3,5":
+     * 4 CPUs): a child starts on its parent's CPUs and is moved once it is up.
+     */
+    static String activeProcessorCount(String cpus) {
+        int n = 0;
+        for (String part : cpus.split(",")) {
+            String[] range = part.split("-");
+            n += range.length == 1 ? 1 : Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1;
+        }
+        return "-XX:ActiveProcessorCount=" + n;
     }
 
     /** Every thread of process {@code pid}, and so the threads they start later, onto {@code cpus}. */

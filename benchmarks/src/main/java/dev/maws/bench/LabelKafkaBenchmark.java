@@ -12,11 +12,14 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -112,9 +115,9 @@ final class LabelKafkaBenchmark {
 
             int port = ServiceProcess.freePort();
             List<String> jvm = serviceJvm;
-            if (pin != null) { // it starts on this JVM's CPUs and moves once up: size it for the ones it will have
+            if (pin != null) {
                 jvm = new ArrayList<>(serviceJvm);
-                jvm.add("-XX:ActiveProcessorCount=" + pin.serviceCpuCount());
+                jvm.add(CpuPinning.activeProcessorCount(pin.service()));
             }
             Process service = ServiceProcess.start(jar, jvm, stack.environment(), port, outDir.resolve("label-service.log"),
                     Duration.ofMinutes(3));
@@ -123,9 +126,9 @@ final class LabelKafkaBenchmark {
                     CpuPinning.pinProcess(service.pid(), pin.service());
                 }
                 warmUp(warmUpSeconds, round -> pipeline(bootstrap, round, values, warmUp));
-                java.util.Optional<Duration> cpu0 = service.info().totalCpuDuration();
+                Optional<Duration> cpu0 = service.info().totalCpuDuration();
                 double labelSeconds = pipeline(bootstrap, "img", values, records);
-                java.util.Optional<Duration> cpu1 = service.info().totalCpuDuration();
+                Optional<Duration> cpu1 = service.info().totalCpuDuration();
                 report.result(row("measurement", "captions -> label-service -> labeled-images, " + what, "value",
                         records / labelSeconds, "unit", "records/s"));
                 if (cpu0.isPresent() && cpu1.isPresent()) { // every thread of the service, as the kernel counts it
@@ -240,7 +243,7 @@ final class LabelKafkaBenchmark {
         private record Pending(List<Future<RecordMetadata>> sends, Map<TopicPartition, OffsetAndMetadata> offsets) {}
 
         private final Thread thread;
-        private final java.util.concurrent.CompletableFuture<Void> subscribed = new java.util.concurrent.CompletableFuture<>();
+        private final CompletableFuture<Void> subscribed = new CompletableFuture<>();
         private volatile boolean running = true;
         private volatile Exception failure;
 
@@ -261,47 +264,11 @@ final class LabelKafkaBenchmark {
             p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "50");
             p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, "524288");
             thread = new Thread(() -> {
-                Deque<Pending> pending = new ArrayDeque<>();
-                if (cpus != null) {
-                    try {
+                try {
+                    if (cpus != null) {
                         CpuPinning.pinCurrentThread(cpus); // before the clients start their network threads
-                    } catch (RuntimeException e) {
-                        failure = e;
-                        subscribed.completeExceptionally(e);
-                        return;
                     }
-                }
-                try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                        new ByteArrayDeserializer());
-                        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-                                new ByteArraySerializer())) {
-                    consumer.subscribe(List.of(BARE_IN));
-                    subscribed.complete(null);
-                    while (running) {
-                        ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(50));
-                        if (!polled.isEmpty()) {
-                            List<Future<RecordMetadata>> sends = new ArrayList<>(polled.count());
-                            for (ConsumerRecord<String, byte[]> r : polled) {
-                                sends.add(producer.send(new ProducerRecord<>(BARE_OUT, r.key(), r.value())));
-                            }
-                            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-                            for (TopicPartition tp : polled.partitions()) {
-                                List<ConsumerRecord<String, byte[]>> rs = polled.records(tp);
-                                offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
-                            }
-                            pending.add(new Pending(sends, offsets));
-                        }
-                        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-                        while (!pending.isEmpty() && pending.peek().sends().stream().allMatch(Future::isDone)) {
-                            for (Future<RecordMetadata> f : pending.peek().sends()) {
-                                f.get(); // throws if a send failed
-                            }
-                            done.putAll(pending.poll().offsets());
-                        }
-                        if (!done.isEmpty()) {
-                            consumer.commitAsync(done, null);
-                        }
-                    }
+                    copy(c, p);
                 } catch (Exception e) {
                     failure = e;
                     subscribed.completeExceptionally(e);
@@ -310,13 +277,50 @@ final class LabelKafkaBenchmark {
             thread.start();
             try { // its clients start on its thread: a failure there is reported now, not as records missing later
                 subscribed.get(2, TimeUnit.MINUTES);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 running = false;
                 throw new IllegalStateException("the bare relay did not start", e.getCause() == null ? e : e.getCause());
             } catch (InterruptedException e) {
                 running = false;
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while the bare relay started", e);
+            }
+        }
+
+        /** Copies until closed; {@link #subscribed} completes once its clients are up. */
+        private void copy(Properties c, Properties p) throws Exception {
+            Deque<Pending> pending = new ArrayDeque<>();
+            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                    new ByteArrayDeserializer());
+                    KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                            new ByteArraySerializer())) {
+                consumer.subscribe(List.of(BARE_IN));
+                subscribed.complete(null);
+                while (running) {
+                    ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(50));
+                    if (!polled.isEmpty()) {
+                        List<Future<RecordMetadata>> sends = new ArrayList<>(polled.count());
+                        for (ConsumerRecord<String, byte[]> r : polled) {
+                            sends.add(producer.send(new ProducerRecord<>(BARE_OUT, r.key(), r.value())));
+                        }
+                        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                        for (TopicPartition tp : polled.partitions()) {
+                            List<ConsumerRecord<String, byte[]>> rs = polled.records(tp);
+                            offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
+                        }
+                        pending.add(new Pending(sends, offsets));
+                    }
+                    Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+                    while (!pending.isEmpty() && pending.peek().sends().stream().allMatch(Future::isDone)) {
+                        for (Future<RecordMetadata> f : pending.peek().sends()) {
+                            f.get(); // throws if a send failed
+                        }
+                        done.putAll(pending.poll().offsets());
+                    }
+                    if (!done.isEmpty()) {
+                        consumer.commitAsync(done, null);
+                    }
+                }
             }
         }
 

@@ -335,8 +335,8 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
             Files.deleteIfExists(env);
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx1g"));
-            if (pin != null) { // it starts on this JVM's CPUs and moves once up: size it for the ones it will have
-                command.add("-XX:ActiveProcessorCount=" + pin.devstackCpuCount());
+            if (pin != null) {
+                command.add(CpuPinning.activeProcessorCount(pin.devstack()));
             }
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.maws.devstack.DevStackMain", "--data-dir",
                     dir.toString(), "--fresh", "--env-file", env.toString()));
