@@ -1,8 +1,7 @@
 package dev.maws.label;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,63 +56,114 @@ public final class Labeler {
 
     /** @throws IllegalArgumentException for a caption of more than {@code maxHashtags} distinct hashtags */
     public Result label(String caption) {
+        // Runs for every caption of the Kafka stream: small lists searched by identity instead of
+        // hash sets and maps (a caption has a handful of tags; BENCHMARKS.md, label)
         HashtagExtractor.Parsed parsed = extractor.parse(caption);
         List<Hashtag> tags = parsed.hashtags();
-        long distinct = tags.stream().map(Hashtag::raw).distinct().count();
+        int distinct = distinctRaw(tags);
         if (distinct > maxHashtags) {
             throw new IllegalArgumentException("caption has " + distinct + " distinct hashtags, more than "
                     + "maws.label.max-hashtags-per-caption = " + maxHashtags);
         }
-        List<String> hashtags = new ArrayList<>(tags.size());
+        String[] hashtags = new String[tags.size()];
         // the lemma each tag names: the whole tag when WordNet has it, else the compound's head noun
         Tag[] named = new Tag[tags.size()];
         for (int i = 0; i < named.length; i++) {
             Hashtag t = tags.get(i);
-            hashtags.add(t.normalized());
-            named[i] = tagCache.get(t.raw(), k -> tagOf(t));
+            hashtags[i] = t.normalized();
+            Tag tag = tagCache.getIfPresent(t.raw());
+            named[i] = tag != null ? tag : tagCache.get(t.raw(), k -> tagOf(t));
         }
         // context: the caption words' likeliest senses, and every other tag's senses; each once, since
         // similarity is a best match over the context and repeats would only cost (a caption of one tag
         // written 500 times took 0.2-0.4 s)
-        Set<SenseChooser.Senses> words = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<SenseChooser.Senses> words = new ArrayList<>(parsed.words().size());
         for (String w : parsed.words()) {
             List<WordNetIndex.Surface> nouns = wordNet.nouns(w);
             if (!nouns.isEmpty()) {
-                words.add(senses.senses(nouns.get(0).lemma()));
+                addOnce(words, senses.senses(nouns.get(0).lemma()));
             }
         }
-        Map<WordNetIndex.Lemma, Tag> lemmas = new LinkedHashMap<>(); // distinct, in caption order
-        for (Tag t : named) {
-            if (t.lemma() != null) {
-                lemmas.putIfAbsent(t.lemma(), t);
-            }
-        }
-        Map<String, Label> bySynset = new LinkedHashMap<>();
-        Set<WordNetIndex.Lemma> chosen = Collections.newSetFromMap(new IdentityHashMap<>());
-        List<SenseChooser.Senses> context = new ArrayList<>(words.size() + lemmas.size());
+        // the first tag of each lemma, in caption order: it decides (a later tag of the same lemma
+        // would make the same choice)
+        int[] firsts = new int[named.length];
+        int lemmas = 0;
         for (int i = 0; i < named.length; i++) {
-            WordNetIndex.Lemma lemma = named[i].lemma();
-            if (lemma == null || !chosen.add(lemma)) { // the same lemma again: the same choice, already made
-                continue;
+            if (named[i].lemma() != null && indexOfLemma(named, firsts, lemmas, named[i].lemma()) < 0) {
+                firsts[lemmas++] = i;
             }
+        }
+        List<Label> labels = new ArrayList<>(lemmas); // one per synset
+        List<SenseChooser.Senses> context = new ArrayList<>(words.size() + lemmas);
+        for (int f = 0; f < lemmas; f++) {
+            int i = firsts[f];
+            WordNetIndex.Lemma lemma = named[i].lemma();
             context.clear();
             context.addAll(words);
-            for (Tag other : lemmas.values()) {
-                if (other.lemma() != lemma) {
-                    context.add(other.senses());
+            for (int o = 0; o < lemmas; o++) {
+                if (o != f) {
+                    context.add(named[firsts[o]].senses());
                 }
             }
             SenseChooser.Choice choice = senses.choose(named[i].senses(), context);
             if (choice == null) {
                 continue;
             }
-            String id = WordNetIndex.id(choice.offset());
-            Label previous = bySynset.get(id);
-            if (previous == null || previous.score() < choice.score()) {
-                bySynset.put(id, new Label(id, lemma.lemma(), tags.get(i).normalized(), choice.score()));
+            int same = indexOfSynset(labels, choice.synset());
+            Label label = new Label(choice.synset(), lemma.lemma(), hashtags[i], choice.score());
+            if (same < 0) {
+                labels.add(label);
+            } else if (labels.get(same).score() < choice.score()) {
+                labels.set(same, label); // synonymous tags: the better-scored one stays, where the first was
             }
         }
-        return new Result(List.copyOf(hashtags), List.copyOf(bySynset.values()));
+        return new Result(List.of(hashtags), List.copyOf(labels));
+    }
+
+    /** Distinct tags as written: pairwise for the usual handful, a hash set beyond. */
+    private static int distinctRaw(List<Hashtag> tags) {
+        if (tags.size() > 16) {
+            Set<String> seen = new HashSet<>();
+            tags.forEach(t -> seen.add(t.raw()));
+            return seen.size();
+        }
+        int distinct = 0;
+        for (int i = 0; i < tags.size(); i++) {
+            int j = 0;
+            while (j < i && !tags.get(j).raw().equals(tags.get(i).raw())) {
+                j++;
+            }
+            distinct += j == i ? 1 : 0;
+        }
+        return distinct;
+    }
+
+    private static <T> void addOnce(List<T> list, T item) {
+        for (T t : list) {
+            if (t == item) {
+                return;
+            }
+        }
+        list.add(item);
+    }
+
+    /** Where among the first {@code count} tags {@code firsts} points to is one of {@code lemma}; -1 if none. */
+    private static int indexOfLemma(Tag[] named, int[] firsts, int count, WordNetIndex.Lemma lemma) {
+        for (int f = 0; f < count; f++) {
+            if (named[firsts[f]].lemma() == lemma) {
+                return f;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOfSynset(List<Label> labels, String synset) {
+        for (int i = 0; i < labels.size(); i++) {
+            if (labels.get(i).synset().equals(synset)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** A class name resolved to synsets: best first; empty with a reason when nothing visual matches. */

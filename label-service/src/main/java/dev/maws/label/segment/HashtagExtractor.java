@@ -20,8 +20,32 @@ import java.util.regex.Pattern;
 public final class HashtagExtractor {
     private static final Pattern URL = Pattern.compile("(?i)\\b(?:https?://|www\\.)\\S+");
 
-    /** A hashtag: as written (without '#'), normalised, and the words its CamelCase spelled out. */
-    public record Hashtag(String raw, String normalized, List<String> camelWords) {}
+    /** A hashtag: as written (without '#') and normalised. */
+    public record Hashtag(String raw, String normalized) {
+        /**
+         * The words its CamelCase or '_' spelled out, lowercase ("GoldenRetriever" -> golden, retriever).
+         * Computed on each call: only a tag not yet in the labeller's cache needs them.
+         */
+        public List<String> camelWords() {
+            String body = raw.substring(0, bodyEnd(raw));
+            List<String> camel = new ArrayList<>(2);
+            int wordStart = 0;
+            for (int i = 0; i <= body.length();) {
+                if (i == body.length() || body.charAt(i) == '_') {
+                    addCamelWord(body, wordStart, i, camel);
+                    wordStart = i + 1;
+                    i++;
+                    continue;
+                }
+                if (i > wordStart && camelBoundary(body, i)) {
+                    addCamelWord(body, wordStart, i, camel);
+                    wordStart = i;
+                }
+                i += Character.charCount(body.codePointAt(i));
+            }
+            return camel;
+        }
+    }
 
     /** A caption's hashtags and its words outside them. */
     public record Parsed(List<Hashtag> hashtags, List<String> words) {}
@@ -173,7 +197,16 @@ public final class HashtagExtractor {
         if (raw.length() > maxTagLength) {
             return; // no real tag is this long; it would only cost time to segment
         }
-        // #beach2024 -> beach: trailing '_' first, then trailing digits
+        String body = raw.substring(0, bodyEnd(raw));
+        String normalized = body.replace("_", "").toLowerCase(Locale.ROOT);
+        if (!hasLetter(normalized)) {
+            return; // #2024, #1
+        }
+        tags.add(new Hashtag(raw, normalized));
+    }
+
+    /** Where a tag's body ends: #beach2024 -> beach, trailing '_' first, then trailing digits. */
+    private static int bodyEnd(String raw) {
         int end = raw.length();
         while (end > 0 && raw.charAt(end - 1) == '_') {
             end--;
@@ -181,27 +214,18 @@ public final class HashtagExtractor {
         while (end > 0 && isNumber(raw.codePointBefore(end))) {
             end -= Character.charCount(raw.codePointBefore(end));
         }
-        String body = raw.substring(0, end);
-        String normalized = body.replace("_", "").toLowerCase(Locale.ROOT);
-        if (normalized.codePoints().noneMatch(Character::isLetter)) {
-            return; // #2024, #1
-        }
-        List<String> camel = new ArrayList<>(2);
-        int wordStart = 0;
-        for (int i = 0; i <= body.length();) {
-            if (i == body.length() || body.charAt(i) == '_') {
-                addCamelWord(body, wordStart, i, camel);
-                wordStart = i + 1;
-                i++;
-                continue;
+        return end;
+    }
+
+    private static boolean hasLetter(String s) {
+        for (int i = 0; i < s.length();) {
+            int cp = s.codePointAt(i);
+            if (Character.isLetter(cp)) {
+                return true;
             }
-            if (i > wordStart && camelBoundary(body, i)) {
-                addCamelWord(body, wordStart, i, camel);
-                wordStart = i;
-            }
-            i += Character.charCount(body.codePointAt(i));
+            i += Character.charCount(cp);
         }
-        tags.add(new Hashtag(raw, normalized, camel));
+        return false;
     }
 
     /**

@@ -17,8 +17,8 @@ import dev.maws.label.wordnet.WordNetIndex;
  * "#crane #bird" picks the bird.
  */
 public final class SenseChooser {
-    /** A chosen sense and its score in [0, 1]. */
-    public record Choice(int offset, double score) {}
+    /** A chosen sense (its offset and synset id) and its score in [0, 1]. */
+    public record Choice(int offset, String synset, double score) {}
 
     private static final double DOMINANCE = 10.0;
     private static final double CONTEXT_WEIGHT = 3.0;
@@ -138,12 +138,17 @@ public final class SenseChooser {
         static final Senses NONE = new Senses(new int[0], new double[0], new double[0], new WordNetIndex.Ancestry[0]);
 
         private final int[] offsets;
+        private final String[] ids; // the synset ids of the offsets, made once instead of per label
         private final double[] priors;
         private final double[] contextWeights;
         private final WordNetIndex.Ancestry[] ancestry;
 
         private Senses(int[] offsets, double[] priors, double[] contextWeights, WordNetIndex.Ancestry[] ancestry) {
             this.offsets = offsets;
+            this.ids = new String[offsets.length];
+            for (int i = 0; i < offsets.length; i++) {
+                ids[i] = WordNetIndex.id(offsets[i]);
+            }
             this.priors = priors;
             this.contextWeights = contextWeights;
             this.ancestry = ancestry;
@@ -192,7 +197,10 @@ public final class SenseChooser {
      * @return the chosen sense, or null when the lemma names nothing visual
      */
     public Choice choose(Senses own, List<Senses> context) {
-        boolean noContext = context.stream().allMatch(Senses::isEmpty);
+        boolean noContext = true;
+        for (Senses c : context) {
+            noContext &= c.isEmpty();
+        }
         int best = -1;
         double bestScore = -1;
         for (int k = 0; k < own.offsets.length; k++) {
@@ -208,7 +216,7 @@ public final class SenseChooser {
             return null;
         }
         double confidence = noContext ? own.priors[best] : bestScore / (1 + CONTEXT_WEIGHT);
-        return new Choice(own.offsets[best], Math.max(0, Math.min(1, confidence)));
+        return new Choice(own.offsets[best], own.ids[best], Math.max(0, Math.min(1, confidence)));
     }
 
     /**

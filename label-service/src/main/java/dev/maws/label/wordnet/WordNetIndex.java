@@ -45,13 +45,44 @@ public final class WordNetIndex {
     private final Map<Integer, Ancestry> ancestryCache = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
-     * Every ancestor of a synset (itself included), sorted by offset, with each one's depth: what a
-     * Wu-Palmer similarity needs, in arrays, because sense choice compares every tag's senses with
-     * every other's on the labelling hot path.
+     * Every ancestor of a synset (itself included), sorted by offset, with each one's depth, and every
+     * hypernym path from the root down to it: what a Wu-Palmer similarity needs, in arrays, because
+     * sense choice compares every tag's senses with every other's on the labelling hot path.
+     *
+     * @param paths each path from the root to the synset, root first; null where there are more than
+     *     {@link #MAX_PATHS} (none in WordNet 3.0, whose most are 12)
+     * @param pathDepths for each path, the deepest depth of its first i + 1 synsets at i
      */
-    public record Ancestry(int depth, int[] offsets, int[] depths) {
+    public record Ancestry(int depth, int[] offsets, int[] depths, int[][] paths, int[][] pathDepths) {
+        static final int MAX_PATHS = 64;
+
         /** Depth of the deepest ancestor the two share, -1 when none. */
         public int lowestCommonDepth(Ancestry other) {
+            if (paths == null || other.paths == null) {
+                return lowestCommonDepthByMerge(other);
+            }
+            // A shared ancestor lies on a path of each that reaches it the same way from the root
+            // (any of its own root paths, then down to each synset): the shared ancestors are
+            // exactly the common prefixes of the two synsets' paths. Two paths part after a few
+            // synsets near the root, where the merge of the sorted ancestor sets walked both whole.
+            int best = -1;
+            for (int p = 0; p < paths.length; p++) {
+                int[] mine = paths[p];
+                for (int[] theirs : other.paths) {
+                    int n = Math.min(mine.length, theirs.length);
+                    int i = 0;
+                    while (i < n && mine[i] == theirs[i]) {
+                        i++;
+                    }
+                    if (i > 0) {
+                        best = Math.max(best, pathDepths[p][i - 1]);
+                    }
+                }
+            }
+            return best;
+        }
+
+        int lowestCommonDepthByMerge(Ancestry other) {
             int best = -1;
             int[] a = offsets;
             int[] b = other.offsets;
@@ -276,7 +307,50 @@ public final class WordNetIndex {
         for (int i = 0; i < offsets.length; i++) {
             depths[i] = depth(offsets[i]);
         }
-        return new Ancestry(depth(offset), offsets, depths);
+        List<int[]> paths = rootPaths(offset, new ArrayList<>());
+        if (paths == null) {
+            return new Ancestry(depth(offset), offsets, depths, null, null);
+        }
+        int[][] pathDepths = new int[paths.size()][];
+        for (int p = 0; p < pathDepths.length; p++) {
+            int[] path = paths.get(p);
+            pathDepths[p] = new int[path.length];
+            for (int i = 0, deepest = -1; i < path.length; i++) {
+                deepest = Math.max(deepest, depth(path[i]));
+                pathDepths[p][i] = deepest;
+            }
+        }
+        return new Ancestry(depth(offset), offsets, depths, paths.toArray(new int[0][]), pathDepths);
+    }
+
+    /**
+     * Every hypernym path from a root down through {@code offset} to the synset asked for, root first;
+     * null when there are more than {@link Ancestry#MAX_PATHS}. {@code below} holds the synsets from
+     * the one asked for up to {@code offset}'s child.
+     */
+    private List<int[]> rootPaths(int offset, List<Integer> below) {
+        below.add(offset);
+        try {
+            int[] up = hypernyms(offset);
+            if (up.length == 0 || below.size() > 1000) { // a root (or a cycle, which WordNet does not have)
+                int[] path = new int[below.size()];
+                for (int i = 0; i < path.length; i++) {
+                    path[i] = below.get(below.size() - 1 - i);
+                }
+                return new ArrayList<>(List.of(path));
+            }
+            List<int[]> all = new ArrayList<>();
+            for (int h : up) {
+                List<int[]> some = rootPaths(h, below);
+                if (some == null || all.size() + some.size() > Ancestry.MAX_PATHS) {
+                    return null;
+                }
+                all.addAll(some);
+            }
+            return all;
+        } finally {
+            below.remove(below.size() - 1);
+        }
     }
 
     private int addSpelling(String spelling, Surface s) {
