@@ -127,8 +127,10 @@ final class LabelKafkaBenchmark {
                 }
                 warmUp(warmUpSeconds, round -> pipeline(bootstrap, round, values, warmUp));
                 Optional<Duration> cpu0 = service.info().totalCpuDuration();
+                ThreadCpu.OtherProcess threads0 = new ThreadCpu.OtherProcess(service.pid());
                 double labelSeconds = pipeline(bootstrap, "img", values, records);
                 Optional<Duration> cpu1 = service.info().totalCpuDuration();
+                ThreadCpu.OtherProcess threads1 = new ThreadCpu.OtherProcess(service.pid());
                 report.result(row("measurement", "captions -> label-service -> labeled-images, " + what, "value",
                         records / labelSeconds, "unit", "records/s"));
                 if (cpu0.isPresent() && cpu1.isPresent()) { // every thread of the service, as the kernel counts it
@@ -138,6 +140,8 @@ final class LabelKafkaBenchmark {
                     report.result(row("measurement", "label-service cores used, timed run", "value", cpuSeconds / labelSeconds,
                             "unit", "cores"));
                 }
+                threads1.secondsSince(threads0, LabelKafkaBenchmark::threadGroup).forEach((group, seconds) -> report.result(
+                        row("measurement", "label-service CPU per record, " + group, "value", seconds / records * 1e6, "unit", "us")));
                 report.goal(BenchReport.Goal.atLeast("Kafka -> label -> Kafka / Kafka produce+consume",
                         kafkaSeconds / labelSeconds, 0.5));
                 report.result(row("measurement", "label-service / bare relay", "value", bareSeconds / labelSeconds,
@@ -149,6 +153,26 @@ final class LabelKafkaBenchmark {
                 }
             }
         }
+    }
+
+    /** What a thread of label-service does, by its name (the kernel keeps 15 characters of it). */
+    private static String threadGroup(String name) {
+        if (name.startsWith("executor-thread")) {
+            return "worker threads (parse, label, serialize, send)";
+        }
+        if (name.startsWith("kafka-") || name.startsWith("smallrye-kafka")) {
+            return "Kafka client threads";
+        }
+        if (name.startsWith("vert.x-eventloo")) {
+            return "event loop (acknowledgements, commits)";
+        }
+        if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+            return "JIT compiler";
+        }
+        if (name.startsWith("VM Thread") || name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+            return "GC and safepoints";
+        }
+        return "other threads";
     }
 
     private interface Round {

@@ -8,6 +8,8 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Where this process's CPU goes while a benchmark phase runs: CPU time of every thread, Java and
@@ -73,17 +75,39 @@ final class ThreadCpu {
     /** CPU ticks of every live thread of this process and of {@code helper} (null: none) now. */
     static ThreadCpu now(Process helper) {
         Map<String, Long> ticks = new HashMap<>();
+        Map<String, String> names = new HashMap<>();
+        read(Path.of("/proc/self/task"), "self/", ticks, names);
         Map<String, Part> parts = new HashMap<>();
-        read(Path.of("/proc/self/task"), "self/", null, ticks, parts);
+        names.forEach((tid, name) -> parts.put(tid, Part.of(name)));
         if (helper != null) {
-            read(Path.of("/proc", String.valueOf(helper.pid()), "task"), helper.pid() + "/", Part.HELPER_PROCESS, ticks,
-                    parts);
+            read(Path.of("/proc", String.valueOf(helper.pid()), "task"), helper.pid() + "/", ticks, names);
+            names.keySet().forEach(tid -> parts.putIfAbsent(tid, Part.HELPER_PROCESS));
         }
         return new ThreadCpu(ticks, parts, System.nanoTime());
     }
 
-    /** Adds the threads under {@code taskDir}, keyed {@code prefix + tid}, as {@code part} (null: by name). */
-    private static void read(Path taskDir, String prefix, Part part, Map<String, Long> ticks, Map<String, Part> parts) {
+    /**
+     * CPU seconds the threads of process {@code pid} used between two calls, summed by a group named
+     * from each thread's name; threads started in between count from 0. Linux only (elsewhere empty).
+     */
+    static final class OtherProcess {
+        private final Map<String, Long> ticks = new HashMap<>();
+        private final Map<String, String> names = new HashMap<>();
+
+        OtherProcess(long pid) {
+            read(Path.of("/proc", String.valueOf(pid), "task"), "", ticks, names);
+        }
+
+        Map<String, Double> secondsSince(OtherProcess earlier, Function<String, String> group) {
+            Map<String, Double> seconds = new TreeMap<>();
+            ticks.forEach((tid, t) -> seconds.merge(group.apply(names.get(tid)),
+                    (t - earlier.ticks.getOrDefault(tid, 0L)) / TICKS_PER_SECOND, Double::sum));
+            return seconds;
+        }
+    }
+
+    /** Adds the threads under {@code taskDir}, keyed {@code prefix + tid}: their CPU ticks and names. */
+    private static void read(Path taskDir, String prefix, Map<String, Long> ticks, Map<String, String> names) {
         if (Files.isDirectory(taskDir)) {
             try (DirectoryStream<Path> tasks = Files.newDirectoryStream(taskDir)) {
                 for (Path task : tasks) {
@@ -97,10 +121,10 @@ final class ThreadCpu {
                     String[] fields = fieldsAfterName(stat);
                     String tid = prefix + task.getFileName();
                     ticks.put(tid, Long.parseLong(fields[11]) + Long.parseLong(fields[12])); // utime + stime
-                    parts.put(tid, part != null ? part : Part.of(name));
+                    names.put(tid, name);
                 }
             } catch (IOException e) {
-                // the helper ended: its part reads 0
+                // the process ended: its threads read 0
             }
         }
     }

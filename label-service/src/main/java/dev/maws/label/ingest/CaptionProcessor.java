@@ -27,7 +27,6 @@ import dev.maws.label.Labeler;
 import dev.maws.label.api.CaptionLimits;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.proto.v1.LabeledImage;
-import dev.maws.proto.v1.SynsetEvidence;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -135,7 +134,7 @@ public class CaptionProcessor {
         int labeled = 0;
         int rejected = 0;
         for (KafkaRecord<byte[], byte[]> record : batch) {
-            LabeledImage out;
+            Labelled out;
             try {
                 out = label(record.getPayload());
             } catch (RuntimeException e) {
@@ -146,7 +145,7 @@ public class CaptionProcessor {
                 continue;
             }
             labeled++;
-            output().send(new ProducerRecord<>(outputTopic, out.getImageId(), out.toByteArray()), acks.expectOne());
+            output().send(new ProducerRecord<>(outputTopic, out.imageId(), out.value()), acks.expectOne());
         }
         // The next batch is labelled while this one's acknowledgements are on their way (waiting for
         // them would cap the rate at one poll per linger + round trip); the producer's buffer.memory
@@ -242,8 +241,11 @@ public class CaptionProcessor {
         return new RecordHeader(key, value.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A record's image id (its output key) and its serialized {@link LabeledImage}. */
+    record Labelled(String imageId, byte[] value) {}
+
     /** @throws IllegalArgumentException with the reason a record is unusable */
-    LabeledImage label(byte[] bytes) {
+    Labelled label(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             throw new IllegalArgumentException("empty record value; expected a maws.v1.CaptionRecord");
         }
@@ -267,14 +269,7 @@ public class CaptionProcessor {
         String caption = record.caption().toStringUtf8();
         limits.checkLength(caption, "caption");
         Labeler.Result result = labeler.label(caption);
-        LabeledImage.Builder b = LabeledImage.newBuilder().setImageId(id).setImageUriBytes(record.imageUri())
-                .setCaptionBytes(record.caption()).addAllHashtags(result.hashtags()).setLabelerVersion(LABELER_VERSION);
-        for (Labeler.Label l : result.labels()) {
-            b.addSynsets(l.synset());
-            b.addEvidence(SynsetEvidence.newBuilder().setSynset(l.synset()).setLemma(l.lemma()).setHashtag(l.hashtag())
-                    .setScore((float) l.score()));
-        }
-        return b.build();
+        return new Labelled(id, LabeledImageBytes.of(record.imageId(), record.imageUri(), record.caption(), result, LABELER_VERSION));
     }
 
     private static boolean hasControlCharacter(String s) {

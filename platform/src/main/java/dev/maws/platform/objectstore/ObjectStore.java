@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
@@ -27,7 +26,6 @@ import io.minio.messages.Item;
  */
 public final class ObjectStore implements AutoCloseable {
     private static final int LIST_ATTEMPTS = 3;
-    private static final Pattern SAFE_KEY = Pattern.compile("[A-Za-z0-9!_.*'()\\-]+(/[A-Za-z0-9!_.*'()\\-]+)*/?");
 
     /** How {@link #list} waits before a retry (tests act in that pause: the server error is real). */
     interface RetryPause {
@@ -70,16 +68,35 @@ public final class ObjectStore implements AutoCloseable {
         if (key.length() > 1024) {
             throw new IllegalArgumentException("object key is longer than 1024 characters");
         }
-        if (!SAFE_KEY.matcher(key).matches()) {
-            throw new IllegalArgumentException("object key \"" + abbreviate(key)
-                    + "\" must be path segments of letters, digits and !_.*'()- separated by single '/'");
-        }
-        for (String segment : key.split("/")) {
-            if (segment.equals(".") || segment.equals("..")) {
-                throw new IllegalArgumentException("object key \"" + abbreviate(key) + "\" must not contain '.' or '..' segments");
+        // one pass, no regular expression: every record label-service reads has its image key checked
+        boolean dotSegment = false;
+        int segmentStart = 0;
+        for (int i = 0; i <= key.length(); i++) {
+            if (i == key.length() || key.charAt(i) == '/') {
+                int length = i - segmentStart;
+                if (length == 0 && (i < key.length() || segmentStart == 0)) { // a leading '/', or "//"
+                    throw unsafeKey(key);
+                }
+                dotSegment |= length > 0 && length <= 2 && key.charAt(segmentStart) == '.' && key.charAt(i - 1) == '.';
+                segmentStart = i + 1;
+            } else if (!isKeyChar(key.charAt(i))) {
+                throw unsafeKey(key);
             }
         }
+        if (dotSegment) {
+            throw new IllegalArgumentException("object key \"" + abbreviate(key) + "\" must not contain '.' or '..' segments");
+        }
         return key;
+    }
+
+    private static boolean isKeyChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '!' || c == '_' || c == '.'
+                || c == '*' || c == '\'' || c == '(' || c == ')' || c == '-';
+    }
+
+    private static IllegalArgumentException unsafeKey(String key) {
+        return new IllegalArgumentException("object key \"" + abbreviate(key)
+                + "\" must be path segments of letters, digits and !_.*'()- separated by single '/'");
     }
 
     /**
