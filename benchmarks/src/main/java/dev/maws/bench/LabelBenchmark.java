@@ -32,6 +32,7 @@ final class LabelBenchmark implements BenchMain.Benchmark {
         Path imagenet = Path.of("label-service/src/test/resources/imagenet1k-synsets.txt");
         int records = 100_000;
         int warmUpSeconds = 30;
+        int rounds = 3;
         boolean kafka = true;
         int freezeImages = 2_000_000;
         List<String> serviceJvm = List.of("-Xmx1g");
@@ -41,14 +42,18 @@ final class LabelBenchmark implements BenchMain.Benchmark {
                 case "--imagenet" -> imagenet = Path.of(args[++i]);
                 case "--records" -> records = Integer.parseInt(args[++i]);
                 case "--warm-up" -> warmUpSeconds = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--no-kafka" -> kafka = false;
                 case "--freeze-images" -> freezeImages = Integer.parseInt(args[++i]);
                 case "--service-jvm" -> serviceJvm = List.of(args[++i].trim().split("\\s+"));
                 case "--pin" -> pin = CpuPinning.Split.parse("--pin", args[++i]);
                 default -> throw new IllegalArgumentException(
-                        "usage: ./bench label [--imagenet FILE] [--records N] [--warm-up SECONDS] [--no-kafka] [--freeze-images N] "
+                        "usage: ./bench label [--imagenet FILE] [--records N] [--warm-up SECONDS] [--rounds N] [--no-kafka] [--freeze-images N] "
                         + "[--service-jvm \"OPTIONS\"] [--pin DEVSTACK_CPUS/SERVICE_CPUS]");
             }
+        }
+        if (rounds < 1 || records < 1) {
+            throw new IllegalArgumentException("--rounds and --records must be at least 1");
         }
         List<String> names = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(imagenet, StandardCharsets.UTF_8)) {
@@ -99,7 +104,7 @@ final class LabelBenchmark implements BenchMain.Benchmark {
             System.out.println("note: --pin applies to the Kafka rows, which --no-kafka leaves out");
         }
         if (kafka) {
-            LabelKafkaBenchmark.run(captions, records, warmUpSeconds, serviceJvm, pin, outDir, report);
+            LabelKafkaBenchmark.run(captions, records, warmUpSeconds, rounds, serviceJvm, pin, outDir, report);
         }
         report.write(outDir);
     }
