@@ -141,7 +141,10 @@ public final class SenseChooser {
         private final String[] ids; // the synset ids of the offsets, made once instead of per label
         private final double[] priors;
         private final double[] contextWeights;
-        private final WordNetIndex.Ancestry[] ancestry;
+        // per sense: its depth and its root paths (WordNetIndex.Ancestry), unwrapped: one array less
+        // to fetch per comparison
+        private final int[] depths;
+        private final int[][] paths;
 
         private Senses(int[] offsets, double[] priors, double[] contextWeights, WordNetIndex.Ancestry[] ancestry) {
             this.offsets = offsets;
@@ -151,7 +154,12 @@ public final class SenseChooser {
             }
             this.priors = priors;
             this.contextWeights = contextWeights;
-            this.ancestry = ancestry;
+            this.depths = new int[ancestry.length];
+            this.paths = new int[ancestry.length][];
+            for (int i = 0; i < ancestry.length; i++) {
+                depths[i] = ancestry[i].depth();
+                paths[i] = ancestry[i].paths();
+            }
         }
 
         /** True when the lemma names nothing visual (no label, and no context for other tags). */
@@ -205,7 +213,7 @@ public final class SenseChooser {
         double bestScore = -1;
         for (int k = 0; k < own.offsets.length; k++) {
             // ties keep WordNet's order: an epsilon per rank
-            double similarity = noContext ? 0 : similarity(own.ancestry[k], context);
+            double similarity = noContext ? 0 : similarity(own.depths[k], own.paths[k], context);
             double score = own.priors[k] + CONTEXT_WEIGHT * similarity - 1e-6 * k;
             if (score > bestScore) {
                 bestScore = score;
@@ -223,14 +231,13 @@ public final class SenseChooser {
      * Best weighted Wu-Palmer similarity of a sense to any context sense (1 for the same synset: a
      * synonymous tag is the strongest context there is).
      */
-    private static double similarity(WordNetIndex.Ancestry mine, List<Senses> context) {
+    private static double similarity(int myDepth, int[] myPaths, List<Senses> context) {
         double best = 0;
         for (Senses c : context) {
             for (int k = 0; k < c.offsets.length; k++) {
-                WordNetIndex.Ancestry theirs = c.ancestry[k];
-                int lcsDepth = mine.lowestCommonDepth(theirs);
+                int lcsDepth = WordNetIndex.Ancestry.lowestCommonDepth(myPaths, c.paths[k]);
                 if (lcsDepth >= 0) {
-                    double wup = 2.0 * (lcsDepth + 1) / (mine.depth() + theirs.depth() + 2);
+                    double wup = 2.0 * (lcsDepth + 1) / (myDepth + c.depths[k] + 2);
                     best = Math.max(best, c.contextWeights[k] * wup);
                 }
             }

@@ -45,56 +45,39 @@ public final class WordNetIndex {
     private final Map<Integer, Ancestry> ancestryCache = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
-     * Every ancestor of a synset (itself included), sorted by offset, with each one's depth, and every
-     * hypernym path from the root down to it: what a Wu-Palmer similarity needs, in arrays, because
-     * sense choice compares every tag's senses with every other's on the labelling hot path.
+     * Every hypernym path from the root down to a synset, in one array: what a Wu-Palmer similarity
+     * needs, because sense choice compares every tag's senses with every other's on the labelling hot
+     * path. One flat array (no array per path, no boxed set) since the comparisons run beside the
+     * Kafka clients' buffers, which push everything else out of the CPU caches.
      *
-     * @param paths each path from the root to the synset, root first; null where there are more than
-     *     {@link #MAX_PATHS} (none in WordNet 3.0, whose most are 12)
-     * @param pathDepths for each path, the deepest depth of its first i + 1 synsets at i
+     * @param depth the synset's own depth ({@link #depth(int)})
+     * @param paths for each path from the root: its length n, then n pairs (offset, depth), root
+     *     first, where depth is the deepest {@link #depth(int)} among the path's synsets so far
+     *     (depths are shortest distances from the root, so they need not grow along a path)
      */
-    public record Ancestry(int depth, int[] offsets, int[] depths, int[][] paths, int[][] pathDepths) {
-        static final int MAX_PATHS = 64;
-
-        /** Depth of the deepest ancestor the two share, -1 when none. */
+    public record Ancestry(int depth, int[] paths) {
+        /** Depth of the deepest ancestor the two share (each synset its own ancestor), -1 when none. */
         public int lowestCommonDepth(Ancestry other) {
-            if (paths == null || other.paths == null) {
-                return lowestCommonDepthByMerge(other);
-            }
-            // A shared ancestor lies on a path of each that reaches it the same way from the root
-            // (any of its own root paths, then down to each synset): the shared ancestors are
-            // exactly the common prefixes of the two synsets' paths. Two paths part after a few
-            // synsets near the root, where the merge of the sorted ancestor sets walked both whole.
-            int best = -1;
-            for (int p = 0; p < paths.length; p++) {
-                int[] mine = paths[p];
-                for (int[] theirs : other.paths) {
-                    int n = Math.min(mine.length, theirs.length);
-                    int i = 0;
-                    while (i < n && mine[i] == theirs[i]) {
-                        i++;
-                    }
-                    if (i > 0) {
-                        best = Math.max(best, pathDepths[p][i - 1]);
-                    }
-                }
-            }
-            return best;
+            return lowestCommonDepth(paths, other.paths);
         }
 
-        int lowestCommonDepthByMerge(Ancestry other) {
+        /**
+         * A shared ancestor lies on a path of each that reaches it the same way from the root (any of
+         * its own root paths, then down to each synset): the shared ancestors are exactly the common
+         * prefixes of the two synsets' paths, and two paths part a few synsets below the root.
+         */
+        public static int lowestCommonDepth(int[] mine, int[] theirs) {
             int best = -1;
-            int[] a = offsets;
-            int[] b = other.offsets;
-            for (int i = 0, j = 0; i < a.length && j < b.length;) {
-                if (a[i] < b[j]) {
-                    i++;
-                } else if (a[i] > b[j]) {
-                    j++;
-                } else {
-                    best = Math.max(best, depths[i]);
-                    i++;
-                    j++;
+            for (int i = 0; i < mine.length; i += 1 + 2 * mine[i]) {
+                for (int j = 0; j < theirs.length; j += 1 + 2 * theirs[j]) {
+                    int n = Math.min(mine[i], theirs[j]);
+                    int k = 0;
+                    while (k < n && mine[i + 1 + 2 * k] == theirs[j + 1 + 2 * k]) {
+                        k++;
+                    }
+                    if (k > 0) {
+                        best = Math.max(best, mine[i + 2 * k]); // the deepest along the shared prefix
+                    }
                 }
             }
             return best;
@@ -286,71 +269,51 @@ public final class WordNetIndex {
         return d;
     }
 
-    /** Every ancestor of {@code offset} (itself included), sorted, with their depths. */
+    /** The root paths of {@code offset}, for Wu-Palmer similarity; cached. */
     public Ancestry ancestry(int offset) {
         return ancestryCache.computeIfAbsent(offset, this::computeAncestry);
     }
 
     private Ancestry computeAncestry(int offset) {
-        java.util.TreeSet<Integer> all = new java.util.TreeSet<>();
-        java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>(List.of(offset));
-        while (!todo.isEmpty()) {
-            int o = todo.pop();
-            if (all.add(o)) {
-                for (int h : hypernyms(o)) {
-                    todo.push(h);
-                }
-            }
+        List<int[]> paths = new ArrayList<>();
+        rootPaths(offset, new ArrayList<>(), paths);
+        int size = 0;
+        for (int[] path : paths) {
+            size += 1 + 2 * path.length;
         }
-        int[] offsets = all.stream().mapToInt(Integer::intValue).toArray();
-        int[] depths = new int[offsets.length];
-        for (int i = 0; i < offsets.length; i++) {
-            depths[i] = depth(offsets[i]);
-        }
-        List<int[]> paths = rootPaths(offset, new ArrayList<>());
-        if (paths == null) {
-            return new Ancestry(depth(offset), offsets, depths, null, null);
-        }
-        int[][] pathDepths = new int[paths.size()][];
-        for (int p = 0; p < pathDepths.length; p++) {
-            int[] path = paths.get(p);
-            pathDepths[p] = new int[path.length];
+        int[] code = new int[size];
+        int at = 0;
+        for (int[] path : paths) {
+            code[at++] = path.length;
             for (int i = 0, deepest = -1; i < path.length; i++) {
                 deepest = Math.max(deepest, depth(path[i]));
-                pathDepths[p][i] = deepest;
+                code[at++] = path[i];
+                code[at++] = deepest;
             }
         }
-        return new Ancestry(depth(offset), offsets, depths, paths.toArray(new int[0][]), pathDepths);
+        return new Ancestry(depth(offset), code);
     }
 
     /**
-     * Every hypernym path from a root down through {@code offset} to the synset asked for, root first;
-     * null when there are more than {@link Ancestry#MAX_PATHS}. {@code below} holds the synsets from
-     * the one asked for up to {@code offset}'s child.
+     * Adds every hypernym path from a root down through {@code offset} to the synset asked for, root
+     * first ({@code below}: the synsets from the one asked for up to {@code offset}'s child). WordNet
+     * 3.0 has at most 12 for a noun synset.
      */
-    private List<int[]> rootPaths(int offset, List<Integer> below) {
+    private void rootPaths(int offset, List<Integer> below, List<int[]> paths) {
         below.add(offset);
-        try {
-            int[] up = hypernyms(offset);
-            if (up.length == 0 || below.size() > 1000) { // a root (or a cycle, which WordNet does not have)
-                int[] path = new int[below.size()];
-                for (int i = 0; i < path.length; i++) {
-                    path[i] = below.get(below.size() - 1 - i);
-                }
-                return new ArrayList<>(List.of(path));
+        int[] up = hypernyms(offset);
+        if (up.length == 0 || below.size() > 1000) { // a root (or a cycle, which WordNet does not have)
+            int[] path = new int[below.size()];
+            for (int i = 0; i < path.length; i++) {
+                path[i] = below.get(below.size() - 1 - i);
             }
-            List<int[]> all = new ArrayList<>();
+            paths.add(path);
+        } else {
             for (int h : up) {
-                List<int[]> some = rootPaths(h, below);
-                if (some == null || all.size() + some.size() > Ancestry.MAX_PATHS) {
-                    return null;
-                }
-                all.addAll(some);
+                rootPaths(h, below, paths);
             }
-            return all;
-        } finally {
-            below.remove(below.size() - 1);
         }
+        below.remove(below.size() - 1);
     }
 
     private int addSpelling(String spelling, Surface s) {
