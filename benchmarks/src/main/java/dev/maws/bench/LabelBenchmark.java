@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import dev.maws.label.Labeler;
 import dev.maws.label.sense.SenseChooser;
@@ -72,13 +73,21 @@ final class LabelBenchmark implements BenchMain.Benchmark {
         for (int i = 0; i < 50_000; i++) { // warm-up: JIT and the tag cache
             labels += labeler.label(captions.get(i)).labels().size();
         }
+        // then passes over the other 150,000 for at least 5 s, the median pass counted: one pass takes
+        // under a second, and single passes moved by 3x on this shared machine
         int n = 150_000;
-        long t1 = System.nanoTime();
-        for (int i = 50_000; i < 50_000 + n; i++) {
-            labels += labeler.label(captions.get(i)).labels().size();
-        }
-        double seconds = (System.nanoTime() - t1) / 1e9;
-        double perSecond = n / seconds;
+        List<Double> passes = new ArrayList<>();
+        long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        do {
+            int passLabels = 0;
+            long t1 = System.nanoTime();
+            for (int i = 50_000; i < 50_000 + n; i++) {
+                passLabels += labeler.label(captions.get(i)).labels().size();
+            }
+            passes.add(n / ((System.nanoTime() - t1) / 1e9));
+            labels += passes.size() == 1 ? passLabels : 0; // the per-caption mean below counts one pass
+        } while (System.nanoTime() < warmEnd || passes.size() < 5);
+        double perSecond = DevStackBenchmark.median(passes);
 
         // the same captions, each tag seen for the first time: the cost of segmentation itself
         Labeler cold = new Labeler(wordNet, new SenseChooser(wordNet, List.of(WordNetIndex.PHYSICAL_ENTITY), List.of()),
@@ -92,7 +101,7 @@ final class LabelBenchmark implements BenchMain.Benchmark {
 
         BenchReport report = new BenchReport("label", "cpu");
         report.result(BenchReport.row("measurement", "WordNet index load", "value", loadSeconds, "unit", "s"));
-        report.result(BenchReport.row("measurement", "captions/s, one thread, tag cache warm", "value", perSecond,
+        report.result(BenchReport.row("measurement", "captions/s, one thread, tag cache warm (median pass)", "value", perSecond,
                 "unit", "captions/s"));
         report.result(BenchReport.row("measurement", "captions/s, one thread, no tag cache", "value", coldPerSecond,
                 "unit", "captions/s"));
