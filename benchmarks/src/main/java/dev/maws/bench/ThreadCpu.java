@@ -88,7 +88,8 @@ final class ThreadCpu {
 
     /**
      * CPU seconds the threads of process {@code pid} used between two calls, summed by a group named
-     * from each thread's name; threads started in between count from 0. Linux only (elsewhere empty).
+     * from each thread's name; threads started in between count from 0, threads ended in between are
+     * missing (so the groups may add up to less than the process's CPU). Linux only (elsewhere empty).
      */
     static final class OtherProcess {
         private final Map<String, Long> ticks = new HashMap<>();

@@ -247,7 +247,7 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
         }
     }
 
-    static double median(double[] values) {
+    private static double median(double[] values) {
         double[] v = values.clone();
         Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;

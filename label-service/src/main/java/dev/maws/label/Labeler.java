@@ -56,8 +56,8 @@ public final class Labeler {
 
     /** @throws IllegalArgumentException for a caption of more than {@code maxHashtags} distinct hashtags */
     public Result label(String caption) {
-        // Runs for every caption of the Kafka stream: small lists searched by identity instead of
-        // hash sets and maps (a caption has a handful of tags; BENCHMARKS.md, label)
+        // Runs for every caption of the Kafka stream: small arrays and lists searched in place instead
+        // of streams, hash sets and maps (a caption has a handful of tags; BENCHMARKS.md, label)
         HashtagExtractor.Parsed parsed = extractor.parse(caption);
         List<Hashtag> tags = parsed.hashtags();
         int distinct = distinctRaw(tags);
@@ -203,9 +203,10 @@ public final class Labeler {
     private WordNetIndex.Lemma lemmaOf(Hashtag t) {
         Segmenter.Segmentation s = segmenter.segment(t.normalized());
         Segmenter.Segment head = s.head();
-        if (head == null && t.camelWords().size() > 1) {
+        List<String> camel = head == null ? t.camelWords() : List.of();
+        if (camel.size() > 1) {
             // CamelCase said where the words are: try the last capitalised word alone
-            s = segmenter.segment(t.camelWords().get(t.camelWords().size() - 1));
+            s = segmenter.segment(camel.get(camel.size() - 1));
             head = s.head();
         }
         return head == null ? null : head.surface().lemma();

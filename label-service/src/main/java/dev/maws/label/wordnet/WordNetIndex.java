@@ -302,7 +302,7 @@ public final class WordNetIndex {
     private void rootPaths(int offset, List<Integer> below, List<int[]> paths) {
         below.add(offset);
         int[] up = hypernyms(offset);
-        if (up.length == 0 || below.size() > 1000) { // a root (or a cycle, which WordNet does not have)
+        if (up.length == 0) { // a root
             int[] path = new int[below.size()];
             for (int i = 0; i < path.length; i++) {
                 path[i] = below.get(below.size() - 1 - i);
@@ -310,7 +310,9 @@ public final class WordNetIndex {
             paths.add(path);
         } else {
             for (int h : up) {
-                rootPaths(h, below, paths);
+                if (!below.contains(h)) { // a cycle, which WordNet does not have, ends the path there
+                    rootPaths(h, below, paths);
+                }
             }
         }
         below.remove(below.size() - 1);

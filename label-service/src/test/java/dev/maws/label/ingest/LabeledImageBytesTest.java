@@ -17,7 +17,7 @@ import dev.maws.proto.v1.SynsetEvidence;
 
 class LabeledImageBytesTest {
     private static final String[] PIECES = {"", "a", "dog", "n02084071", "great_white_shark", "é", "日本", "😀", "\u0000", "ß",
-        "x".repeat(200)};
+        "x".repeat(200), "\uD800"}; // the last an unpaired surrogate: '?' in both
     private static final double[] SCORES = {0.0, -0.0, 1.0, 0.5, 0.123456789, 1e-9, Double.NaN, 0.9999999};
 
     @Test
