@@ -215,13 +215,11 @@ final class LabelKafkaBenchmark {
         if (name.startsWith("vert.x-eventloo")) {
             return "event loop (acknowledgements, commits)";
         }
-        if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
-            return "JIT compiler";
-        }
-        if (name.startsWith("VM Thread") || name.startsWith("GC Thread") || name.startsWith("G1 ")) {
-            return "GC and safepoints";
-        }
-        return "other threads";
+        return switch (ThreadCpu.Part.of(name)) { // the JVM's own threads named as the trainer benchmark names them
+            case JIT -> "JIT compiler";
+            case GC -> "GC and safepoints";
+            default -> "other threads";
+        };
     }
 
     private interface Round {

@@ -39,8 +39,10 @@ final class LabeledImageBytes {
         // per label: synset, lemma, hashtag
         byte[][] evidence = new byte[labels.size() * 3][];
         int[] evidenceSizes = new int[labels.size()];
+        float[] scores = new float[labels.size()];
         for (int i = 0; i < labels.size(); i++) {
             Labeler.Label l = labels.get(i);
+            scores[i] = (float) l.score();
             byte[] synset = utf8(l.synset());
             byte[] lemma = utf8(l.lemma());
             byte[] hashtag = utf8(l.hashtag());
@@ -49,8 +51,7 @@ final class LabeledImageBytes {
             evidence[3 * i + 2] = hashtag;
             evidenceSizes[i] = arraySize(SynsetEvidence.SYNSET_FIELD_NUMBER, synset)
                     + arraySize(SynsetEvidence.LEMMA_FIELD_NUMBER, lemma) + arraySize(SynsetEvidence.HASHTAG_FIELD_NUMBER, hashtag)
-                    + (Float.floatToRawIntBits((float) l.score()) != 0
-                            ? CodedOutputStream.computeFloatSize(SynsetEvidence.SCORE_FIELD_NUMBER, (float) l.score()) : 0);
+                    + (isDefault(scores[i]) ? 0 : CodedOutputStream.computeFloatSize(SynsetEvidence.SCORE_FIELD_NUMBER, scores[i]));
             size += CodedOutputStream.computeByteArraySize(LabeledImage.SYNSETS_FIELD_NUMBER, synset)
                     + CodedOutputStream.computeTagSize(LabeledImage.EVIDENCE_FIELD_NUMBER)
                     + CodedOutputStream.computeUInt32SizeNoTag(evidenceSizes[i]) + evidenceSizes[i];
@@ -76,9 +77,8 @@ final class LabeledImageBytes {
                 writeArray(w, SynsetEvidence.SYNSET_FIELD_NUMBER, evidence[3 * i]);
                 writeArray(w, SynsetEvidence.LEMMA_FIELD_NUMBER, evidence[3 * i + 1]);
                 writeArray(w, SynsetEvidence.HASHTAG_FIELD_NUMBER, evidence[3 * i + 2]);
-                float score = (float) labels.get(i).score();
-                if (Float.floatToRawIntBits(score) != 0) {
-                    w.writeFloat(SynsetEvidence.SCORE_FIELD_NUMBER, score);
+                if (!isDefault(scores[i])) {
+                    w.writeFloat(SynsetEvidence.SCORE_FIELD_NUMBER, scores[i]);
                 }
             }
             writeArray(w, LabeledImage.LABELER_VERSION_FIELD_NUMBER, version);
@@ -87,6 +87,11 @@ final class LabeledImageBytes {
             throw new IllegalStateException("LabeledImage size miscomputed", e);
         }
         return out;
+    }
+
+    /** proto3 leaves out a float field of +0.0 only (-0.0 and NaN are written), as the generated code does. */
+    private static boolean isDefault(float value) {
+        return Float.floatToRawIntBits(value) == 0;
     }
 
     private static byte[] utf8(String s) {
