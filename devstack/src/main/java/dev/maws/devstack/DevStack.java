@@ -22,12 +22,18 @@ public final class DevStack implements AutoCloseable {
     public static final String TOPIC_LABELED_IMAGES = "labeled-images";
     public static final String TOPIC_CAPTIONS_DLQ = "captions.dlq";
 
-    /** The topics of the Kafka contract (DESIGN.md). labeled-images is the training set: compacted, kept forever. */
+    /**
+     * The topics of the Kafka contract (DESIGN.md), with the config of the cluster's KafkaTopics
+     * (k8s/base/kafka/topics.yaml; {@code DevStackTopicsTest} keeps the two the same), fewer partitions.
+     * labeled-images is the training set: compacted, kept forever, and nothing younger than an hour
+     * compacted (a reader of its head sees every record; and the broker's one cleaner thread does not
+     * recompact a busy topic every few seconds, as it did here with the devstack's 16 MB segments).
+     */
     public static final List<EmbeddedKafka.TopicSpec> TOPICS = List.of(
-            new EmbeddedKafka.TopicSpec(TOPIC_CAPTIONS, 3, Map.of()),
+            new EmbeddedKafka.TopicSpec(TOPIC_CAPTIONS, 3, Map.of("retention.ms", "604800000", "max.message.bytes", "1048576")),
             new EmbeddedKafka.TopicSpec(TOPIC_LABELED_IMAGES, 3,
-                    Map.of("cleanup.policy", "compact", "retention.ms", "-1")),
-            new EmbeddedKafka.TopicSpec(TOPIC_CAPTIONS_DLQ, 1, Map.of()));
+                    Map.of("cleanup.policy", "compact", "retention.ms", "-1", "min.compaction.lag.ms", "3600000")),
+            new EmbeddedKafka.TopicSpec(TOPIC_CAPTIONS_DLQ, 1, Map.of("retention.ms", "2592000000")));
 
     private final EmbeddedKafka kafka;
     private final EmbeddedS3 s3;

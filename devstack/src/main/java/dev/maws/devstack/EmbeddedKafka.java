@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -18,8 +20,11 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 
@@ -150,10 +155,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
+            Map<ConfigResource, Collection<AlterConfigOp>> kept = new HashMap<>();
             for (TopicSpec t : topics) {
                 if (!existing.contains(t.name())) {
                     missing.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs()));
+                } else if (!t.configs().isEmpty()) { // a data dir of an earlier version: its topics take today's config
+                    kept.put(new ConfigResource(ConfigResource.Type.TOPIC, t.name()), t.configs().entrySet().stream()
+                            .map(c -> new AlterConfigOp(new ConfigEntry(c.getKey(), c.getValue()), AlterConfigOp.OpType.SET))
+                            .toList());
                 }
+            }
+            if (!kept.isEmpty()) {
+                admin.incrementalAlterConfigs(kept).all().get(30, TimeUnit.SECONDS);
             }
             if (!missing.isEmpty()) {
                 try {
