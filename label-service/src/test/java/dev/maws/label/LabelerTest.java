@@ -86,6 +86,22 @@ class LabelerTest {
     }
 
     @Test
+    void aLaterSynonymousTagThatScoresHigherNamesTheLabelInTheFirstOnesPlace() {
+        // #sneakers alone is less sure (a sneaker is also one who sneaks) than the monosemous #tennisshoes
+        Labeler.Label sneakers = labeler.label("#sneakers").labels().get(0);
+        Labeler.Label tennisShoes = labeler.label("#tennisshoes").labels().get(0);
+        assertEquals(sneakers.synset(), tennisShoes.synset());
+        assertTrue(sneakers.score() < tennisShoes.score(), sneakers + " vs " + tennisShoes);
+
+        List<Labeler.Label> labels = labeler.label("#sneakers #dog #tennisshoes").labels();
+        assertEquals(List.of("n03472535", "n02084071"), labels.stream().map(Labeler.Label::synset).toList(),
+                "the shoe where #sneakers was, then the dog: " + labels);
+        assertEquals("tennisshoes", labels.get(0).hashtag());
+        assertEquals("tennis_shoe", labels.get(0).lemma());
+        assertEquals(tennisShoes.score(), labels.get(0).score());
+    }
+
+    @Test
     void fashionMnistClassNamesResolveToTheirGarments() {
         Map<String, String> expected = Map.of(
                 "T-shirt/top", "n03595614", // jersey, T-shirt, tee shirt
