@@ -160,9 +160,13 @@ final class Training {
      * limit, as long as its process lives. One late answer used to end a run of hours. A trainer that
      * was stopped for longer than the deadline may close the connection when it wakes (INTERNAL,
      * "Connection closed after GOAWAY", seen after a 45 s SIGSTOP): the next call opens a new one.
+     * Each kind of failure has a window of its own, counted from its first failure in a row: a restart
+     * after a long stall still gets its 3 minutes (and both together bound the whole wait).
      */
     private Job getJob(String id) throws InterruptedException {
-        long start = System.nanoTime();
+        Status.Code failing = null; // the kind of the failures in a row so far: UNAVAILABLE or a stall
+        long since = 0;
+        long first = 0;
         boolean said = false;
         while (true) {
             try {
@@ -172,8 +176,18 @@ final class Training {
                 }
                 return job;
             } catch (StatusRuntimeException e) {
-                long waited = System.nanoTime() - start;
-                boolean retry = switch (e.getStatus().getCode()) {
+                Status.Code code = e.getStatus().getCode();
+                // a GOAWAY comes after a stall: the stall's window
+                Status.Code kind = code == Status.Code.INTERNAL ? Status.Code.DEADLINE_EXCEEDED : code;
+                if (failing == null) {
+                    first = System.nanoTime();
+                }
+                if (kind != failing) {
+                    failing = kind;
+                    since = System.nanoTime();
+                }
+                long waited = System.nanoTime() - since;
+                boolean retry = System.nanoTime() - first < STALLED.toNanos() + TimeUnit.MINUTES.toNanos(3) && switch (code) {
                     case UNAVAILABLE -> waited < TimeUnit.MINUTES.toNanos(3) && platform.running("trainer-service");
                     case DEADLINE_EXCEEDED -> waited < STALLED.toNanos() && platform.running("trainer-service");
                     case INTERNAL -> String.valueOf(e.getStatus().getDescription()).contains("GOAWAY")
