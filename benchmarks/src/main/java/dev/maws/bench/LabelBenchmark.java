@@ -32,7 +32,7 @@ final class LabelBenchmark implements BenchMain.Benchmark {
     public void run(String[] args, Path outDir) throws Exception {
         Path imagenet = Path.of("label-service/src/test/resources/imagenet1k-synsets.txt");
         int records = 100_000;
-        int warmUpSeconds = 30;
+        int warmUpSeconds = 90;
         int rounds = 3;
         boolean kafka = true;
         int freezeImages = 2_000_000;

@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -52,7 +54,7 @@ import dev.maws.proto.v1.LabeledImage;
  * own produce + consume of the same records through one topic of as many partitions, on the same
  * devstack broker and the same cores. Both rows time from the first send to the last record read,
  * the consumer running during the produce. Every kind of row comes after warm-up rounds of its own
- * (JIT, tag cache, consumer group joined), 30 s by default ({@code --warm-up SECONDS}); then
+ * (JIT, tag cache, consumer group joined), 90 s by default ({@code --warm-up SECONDS}); then
  * {@code --rounds} rounds (3) of the three, the goal on the median (see {@link #measure}).
  *
  * <p>With {@code --pin A/B} this JVM (the broker and the load generator: Kafka alone, the records
@@ -64,6 +66,13 @@ final class LabelKafkaBenchmark {
     private static final String RELAY_TOPIC = "bench-relay";
     private static final String BARE_IN = "bench-bare-in";
     private static final String BARE_OUT = "bench-bare-out";
+    private static final String LOAD_GENERATOR = "load-generator";
+    /** One named thread for every row's send loop, so that its CPU can be told from the broker's. */
+    private static final ExecutorService LOAD_GENERATOR_THREAD = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, LOAD_GENERATOR);
+        t.setDaemon(true);
+        return t;
+    });
 
     private LabelKafkaBenchmark() {}
 
@@ -84,7 +93,8 @@ final class LabelKafkaBenchmark {
         // every row after a warm-up of its own: rounds of min(N, 100,000) records for at least
         // warmUpSeconds (JIT, connections, consumer groups joined; a service runs for days, its first
         // seconds are not what it sustains: with one round of 100,000 records, the label-service's C2
-        // compiler still took 40 % of a core through the timed run)
+        // compiler still took 40 % of a core through the timed run; after 30 s, 0.8-1.7 us a record of
+        // its 7-10, after 120 s 0.3, and the broker's JVM alike: 0.4-0.6 and 0.26)
         int warmUp = Math.min(records, 100_000);
         String pinned = "";
         if (pin != null) {
@@ -148,14 +158,21 @@ final class LabelKafkaBenchmark {
         double cpuWallSeconds = 0; // between the CPU readings: a little more than the timed runs
         double benchCpuSeconds = 0; // this JVM's meanwhile: the broker, the load generator
         boolean cpuKnown = true;
+        // this JVM's CPU by thread group (broker, log cleaner, load generator) in both kinds of rows
+        BenchJvmCpu benchForKafka = new BenchJvmCpu();
+        BenchJvmCpu benchForLabel = new BenchJvmCpu();
+        benchForKafka.start();
         kafka[0] = relay(bootstrap, RELAY_TOPIC, "img", values, records);
+        benchForKafka.stop();
         for (int r = 0; r < rounds; r++) {
             bare[r] = timed(bootstrap, BARE_IN, BARE_OUT, "img", values, records);
+            benchForLabel.start();
             Optional<Duration> cpu0 = service.info().totalCpuDuration();
             Optional<Duration> bench0 = ProcessHandle.current().info().totalCpuDuration();
             ThreadCpu.OtherProcess threads0 = new ThreadCpu.OtherProcess(service.pid());
             long wall0 = System.nanoTime();
             label[r] = pipeline(bootstrap, "img", values, records);
+            benchForLabel.stop();
             Optional<Duration> cpu1 = service.info().totalCpuDuration();
             Optional<Duration> bench1 = ProcessHandle.current().info().totalCpuDuration();
             cpuWallSeconds += (System.nanoTime() - wall0) / 1e9;
@@ -169,7 +186,9 @@ final class LabelKafkaBenchmark {
             } else {
                 cpuKnown = false;
             }
+            benchForKafka.start();
             kafka[r + 1] = relay(bootstrap, RELAY_TOPIC, "img", values, records);
+            benchForKafka.stop();
             ratios[r] = Math.min(kafka[r], kafka[r + 1]) / label[r];
             toBare[r] = bare[r] / label[r];
         }
@@ -198,10 +217,64 @@ final class LabelKafkaBenchmark {
         }
         threadSeconds.forEach((group, seconds) -> report.result(
                 row("measurement", "label-service CPU per record, " + group, "value", seconds / labelled * 1e6, "unit", "us")));
+        double kafkaRecords = (double) records * (rounds + 1);
+        benchForKafka.seconds.forEach((group, seconds) -> report.result(row("measurement",
+                "benchmark JVM CPU per record, " + group + ", Kafka-alone rows", "value", seconds / kafkaRecords * 1e6,
+                "unit", "us")));
+        benchForLabel.seconds.forEach((group, seconds) -> report.result(row("measurement",
+                "benchmark JVM CPU per record, " + group + ", label-service rows", "value", seconds / labelled * 1e6,
+                "unit", "us")));
         report.result(row("measurement", "label-service / bare relay, median of " + rounds + " rounds", "value",
                 DevStackBenchmark.median(Arrays.stream(toBare).boxed().toList()), "unit", "ratio"));
         report.goal(BenchReport.Goal.atLeast("Kafka -> label -> Kafka / Kafka produce+consume, median of " + rounds + " rounds",
                 DevStackBenchmark.median(Arrays.stream(ratios).boxed().toList()), 0.5));
+    }
+
+    /** This JVM's CPU seconds by thread group, summed over the rows between {@link #start} and {@link #stop}. */
+    private static final class BenchJvmCpu {
+        final Map<String, Double> seconds = new TreeMap<>();
+        private final long self = ProcessHandle.current().pid();
+        private ThreadCpu.OtherProcess threads;
+        private Duration total;
+
+        void start() {
+            threads = new ThreadCpu.OtherProcess(self);
+            total = ProcessHandle.current().info().totalCpuDuration().orElse(null);
+        }
+
+        void stop() {
+            Map<String, Double> groups = new ThreadCpu.OtherProcess(self).secondsSince(threads,
+                    LabelKafkaBenchmark::benchThreadGroup);
+            groups.forEach((group, s) -> seconds.merge(group, s, Double::sum));
+            Optional<Duration> now = ProcessHandle.current().info().totalCpuDuration();
+            if (total != null && now.isPresent()) { // the producers' network threads end with their row
+                double ended = now.get().minus(total).toNanos() / 1e9
+                        - groups.values().stream().mapToDouble(Double::doubleValue).sum();
+                seconds.merge("threads that ended in the row (the producers' network threads)", Math.max(0, ended),
+                        Double::sum);
+            }
+        }
+    }
+
+    /** What a thread of this JVM does during the timed rows, by its name (15 characters of it). */
+    private static String benchThreadGroup(String name) {
+        if (name.startsWith("data-plane-kafk")) {
+            return "broker request handlers and network threads";
+        }
+        if (name.startsWith("kafka-log-clean")) {
+            return "broker log cleaner (compaction)";
+        }
+        if (name.startsWith(LOAD_GENERATOR)) {
+            return "load generator's send loop";
+        }
+        if (name.equals("java")) { // the main thread keeps the launcher's name
+            return "reader (consumer poll)";
+        }
+        return switch (ThreadCpu.Part.of(name)) {
+            case JIT -> "JIT compiler";
+            case GC -> "GC and safepoints";
+            default -> "broker's other threads";
+        };
     }
 
     /** What a thread of label-service does, by its name (the kernel keeps 15 characters of it). */
@@ -257,7 +330,8 @@ final class LabelKafkaBenchmark {
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position); // resolve the end offsets before anything is sent
             long t0 = System.nanoTime();
-            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> produce(bootstrap, in, prefix, values, n));
+            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> produce(bootstrap, in, prefix, values, n),
+                    LOAD_GENERATOR_THREAD);
             Set<String> seen = new HashSet<>(n * 2);
             boolean checkType = out.equals(DevStack.TOPIC_LABELED_IMAGES);
             while (seen.size() < n) {
