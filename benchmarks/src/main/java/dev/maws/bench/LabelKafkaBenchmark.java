@@ -94,7 +94,7 @@ final class LabelKafkaBenchmark {
         // warmUpSeconds (JIT, connections, consumer groups joined; a service runs for days, its first
         // seconds are not what it sustains: with one round of 100,000 records, the label-service's C2
         // compiler still took 40 % of a core through the timed run; after 30 s, 0.8-1.7 us a record of
-        // its 7-10, after 120 s 0.3, and the broker's JVM alike: 0.4-0.6 and 0.26)
+        // its 7-10, after 90 s 0.5-1.0, after 120 s 0.3 in one run; the broker's JVM 0.4-0.6, 0.1-0.2, 0.26)
         int warmUp = Math.min(records, 100_000);
         String pinned = "";
         if (pin != null) {
@@ -248,9 +248,10 @@ final class LabelKafkaBenchmark {
             groups.forEach((group, s) -> seconds.merge(group, s, Double::sum));
             Optional<Duration> now = ProcessHandle.current().info().totalCpuDuration();
             if (total != null && now.isPresent()) { // the producers' network threads end with their row
+                // (unclamped: the threads' 10 ms ticks round down, so this also carries that rounding)
                 double ended = now.get().minus(total).toNanos() / 1e9
                         - groups.values().stream().mapToDouble(Double::doubleValue).sum();
-                seconds.merge("threads that ended in the row (the producers' network threads)", Math.max(0, ended),
+                seconds.merge("threads that ended in the row (producers' network threads), and rounding", ended,
                         Double::sum);
             }
         }
@@ -267,13 +268,16 @@ final class LabelKafkaBenchmark {
         if (name.startsWith(LOAD_GENERATOR)) {
             return "load generator's send loop";
         }
+        if (name.startsWith("kafka-producer-")) { // the load generator's while it lives, the bare relay's (idle here)
+            return "producers' network threads still alive";
+        }
         if (name.equals("java")) { // the main thread keeps the launcher's name
             return "reader (consumer poll)";
         }
         return switch (ThreadCpu.Part.of(name)) {
             case JIT -> "JIT compiler";
             case GC -> "GC and safepoints";
-            default -> "broker's other threads";
+            default -> "other threads (broker, S3 server, bare relay, JVM)";
         };
     }
 

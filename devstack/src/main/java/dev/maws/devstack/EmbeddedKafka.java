@@ -34,17 +34,24 @@ import kafka.tools.StorageTool;
 
 /**
  * A real Kafka broker in KRaft combined mode (broker + controller, one node) inside this JVM.
- * The log directory survives restarts: an existing, formatted directory is reused as it is.
+ * The log directory survives restarts: an existing, formatted directory is reused with its topics
+ * and records, its topics given the config of today's {@link TopicSpec}s.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final String CLUSTER_ID_FILE = "cluster.id";
+    /** The cluster's broker limit (k8s/base/kafka/kafka.yaml; DevStackTopicsTest compares them). */
+    static final int MESSAGE_MAX_BYTES = 1_100_000;
 
     private final Path dataDir;
     private final List<TopicSpec> topics;
     private KafkaRaftServer server;
     private String bootstrapServers;
 
-    /** A topic to create at start-up (kept when it exists already). */
+    /**
+     * A topic to create at start-up; when it exists already (a data dir of an earlier start), its
+     * records are kept and each of {@code configs} is set on it (set, never removed: a setting a later
+     * version drops stays on an old data dir's topic).
+     */
     public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
 
     public EmbeddedKafka(Path dataDir, List<TopicSpec> topics) {
@@ -77,7 +84,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
             server.startup();
             bootstrapServers = "127.0.0.1:" + brokerPort;
-            createTopics();
+            ensureTopics();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start Kafka in " + dataDir, e);
         }
@@ -124,6 +131,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("num.partitions", "1");
         // Topics are contracts: a typo must fail, not create a new topic.
         p.setProperty("auto.create.topics.enable", "false");
+        p.setProperty("message.max.bytes", String.valueOf(MESSAGE_MAX_BYTES));
         // The cleaner's default 128 MB dedupe buffer is too much for test heaps.
         p.setProperty("log.cleaner.dedupe.buffer.size", String.valueOf(4 * 1024 * 1024));
         p.setProperty("log.cleaner.threads", "1");
@@ -148,7 +156,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private void createTopics() {
+    private void ensureTopics() {
         Properties props = new Properties();
         props.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
@@ -159,7 +167,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             for (TopicSpec t : topics) {
                 if (!existing.contains(t.name())) {
                     missing.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs()));
-                } else if (!t.configs().isEmpty()) { // a data dir of an earlier version: its topics take today's config
+                } else if (!t.configs().isEmpty()) { // a data dir of an earlier start: today's config, which may differ
                     kept.put(new ConfigResource(ConfigResource.Type.TOPIC, t.name()), t.configs().entrySet().stream()
                             .map(c -> new AlterConfigOp(new ConfigEntry(c.getKey(), c.getValue()), AlterConfigOp.OpType.SET))
                             .toList());
@@ -178,7 +186,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 }
             }
         } catch (Exception e) {
-            throw new IllegalStateException("cannot create the devstack topics on " + bootstrapServers, e);
+            throw new IllegalStateException("cannot create or configure the devstack topics on " + bootstrapServers, e);
         }
     }
 

@@ -164,7 +164,7 @@ final class Training {
      * after a long stall still gets its 3 minutes (and both together bound the whole wait).
      */
     private Job getJob(String id) throws InterruptedException {
-        Status.Code failing = null; // the kind of the failures in a row so far: UNAVAILABLE or a stall
+        Boolean stalled = null; // the kind of the failures in a row so far: a stall, or UNAVAILABLE
         long since = 0;
         long first = 0;
         boolean said = false;
@@ -178,12 +178,12 @@ final class Training {
             } catch (StatusRuntimeException e) {
                 Status.Code code = e.getStatus().getCode();
                 // a GOAWAY comes after a stall: the stall's window
-                Status.Code kind = code == Status.Code.INTERNAL ? Status.Code.DEADLINE_EXCEEDED : code;
-                if (failing == null) {
+                boolean stall = code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.INTERNAL;
+                if (stalled == null) {
                     first = System.nanoTime();
                 }
-                if (kind != failing) {
-                    failing = kind;
+                if (stalled == null || stall != stalled) {
+                    stalled = stall;
                     since = System.nanoTime();
                 }
                 long waited = System.nanoTime() - since;

@@ -87,7 +87,8 @@ class LabelerTest {
 
     @Test
     void aLaterSynonymousTagThatScoresHigherNamesTheLabelInTheFirstOnesPlace() {
-        // #sneakers alone is less sure (a sneaker is also one who sneaks) than the monosemous #tennisshoes
+        // alone, #sneakers is less sure (a sneaker is also one who sneaks) than the monosemous #tennisshoes;
+        // in the caption each is scored against the other tags, and #tennisshoes still scores higher
         Labeler.Label sneakers = labeler.label("#sneakers").labels().get(0);
         Labeler.Label tennisShoes = labeler.label("#tennisshoes").labels().get(0);
         assertEquals(sneakers.synset(), tennisShoes.synset());
@@ -98,7 +99,6 @@ class LabelerTest {
                 "the shoe where #sneakers was, then the dog: " + labels);
         assertEquals("tennisshoes", labels.get(0).hashtag());
         assertEquals("tennis_shoe", labels.get(0).lemma());
-        assertEquals(tennisShoes.score(), labels.get(0).score());
     }
 
     @Test
