@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -153,39 +154,25 @@ final class LabelKafkaBenchmark {
         double[] label = new double[rounds];
         double[] ratios = new double[rounds];
         double[] toBare = new double[rounds];
-        Map<String, Double> threadSeconds = new TreeMap<>();
-        double cpuSeconds = 0;
         double cpuWallSeconds = 0; // between the CPU readings: a little more than the timed runs
-        double benchCpuSeconds = 0; // this JVM's meanwhile: the broker, the load generator
-        boolean cpuKnown = true;
-        // this JVM's CPU by thread group (broker, log cleaner, load generator) in both kinds of rows
-        BenchJvmCpu benchForKafka = new BenchJvmCpu();
-        BenchJvmCpu benchForLabel = new BenchJvmCpu();
+        ProcessCpu serviceCpu = new ProcessCpu(service.toHandle(), LabelKafkaBenchmark::threadGroup, null);
+        // this JVM's (broker, log cleaner, load generator) in both kinds of rows; its producers' network
+        // threads end with their row
+        String ended = "threads that ended in the row (producers' network threads), and rounding";
+        ProcessCpu benchForKafka = new ProcessCpu(ProcessHandle.current(), LabelKafkaBenchmark::benchThreadGroup, ended);
+        ProcessCpu benchForLabel = new ProcessCpu(ProcessHandle.current(), LabelKafkaBenchmark::benchThreadGroup, ended);
         benchForKafka.start();
         kafka[0] = relay(bootstrap, RELAY_TOPIC, "img", values, records);
         benchForKafka.stop();
         for (int r = 0; r < rounds; r++) {
             bare[r] = timed(bootstrap, BARE_IN, BARE_OUT, "img", values, records);
             benchForLabel.start();
-            Optional<Duration> cpu0 = service.info().totalCpuDuration();
-            Optional<Duration> bench0 = ProcessHandle.current().info().totalCpuDuration();
-            ThreadCpu.OtherProcess threads0 = new ThreadCpu.OtherProcess(service.pid());
+            serviceCpu.start();
             long wall0 = System.nanoTime();
             label[r] = pipeline(bootstrap, "img", values, records);
-            benchForLabel.stop();
-            Optional<Duration> cpu1 = service.info().totalCpuDuration();
-            Optional<Duration> bench1 = ProcessHandle.current().info().totalCpuDuration();
             cpuWallSeconds += (System.nanoTime() - wall0) / 1e9;
-            if (bench0.isPresent() && bench1.isPresent()) {
-                benchCpuSeconds += bench1.get().minus(bench0.get()).toNanos() / 1e9;
-            }
-            new ThreadCpu.OtherProcess(service.pid()).secondsSince(threads0, LabelKafkaBenchmark::threadGroup)
-                    .forEach((group, seconds) -> threadSeconds.merge(group, seconds, Double::sum));
-            if (cpu0.isPresent() && cpu1.isPresent()) { // every thread of the service, as the kernel counts it
-                cpuSeconds += cpu1.get().minus(cpu0.get()).toNanos() / 1e9;
-            } else {
-                cpuKnown = false;
-            }
+            serviceCpu.stop();
+            benchForLabel.stop();
             benchForKafka.start();
             kafka[r + 1] = relay(bootstrap, RELAY_TOPIC, "img", values, records);
             benchForKafka.stop();
@@ -206,16 +193,16 @@ final class LabelKafkaBenchmark {
                     "unit", "ratio"));
         }
         double labelled = (double) records * rounds;
-        if (cpuKnown) {
+        if (serviceCpu.totalKnown && benchForLabel.totalKnown) {
             report.result(row("measurement", "label-service CPU per record (all its threads), timed runs", "value",
-                    cpuSeconds / labelled * 1e6, "unit", "us"));
+                    serviceCpu.total / labelled * 1e6, "unit", "us"));
             report.result(row("measurement", "label-service cores used, timed runs", "value",
-                    cpuSeconds / cpuWallSeconds, "unit", "cores"));
+                    serviceCpu.total / cpuWallSeconds, "unit", "cores"));
             // near the count of its CPUs: the broker's side, not the service, sets the pace
             report.result(row("measurement", "benchmark JVM (broker, load generator) cores used, label-service's timed runs",
-                    "value", benchCpuSeconds / cpuWallSeconds, "unit", "cores"));
+                    "value", benchForLabel.total / cpuWallSeconds, "unit", "cores"));
         }
-        threadSeconds.forEach((group, seconds) -> report.result(
+        serviceCpu.seconds.forEach((group, seconds) -> report.result(
                 row("measurement", "label-service CPU per record, " + group, "value", seconds / labelled * 1e6, "unit", "us")));
         double kafkaRecords = (double) records * (rounds + 1);
         benchForKafka.seconds.forEach((group, seconds) -> report.result(row("measurement",
@@ -230,29 +217,44 @@ final class LabelKafkaBenchmark {
                 DevStackBenchmark.median(Arrays.stream(ratios).boxed().toList()), 0.5));
     }
 
-    /** This JVM's CPU seconds by thread group, summed over the rows between {@link #start} and {@link #stop}. */
-    private static final class BenchJvmCpu {
+    /**
+     * A process's CPU seconds over the rows between {@link #start} and {@link #stop}: all its threads as the
+     * kernel counts them ({@link #total}), and by thread group ({@link #seconds}).
+     */
+    private static final class ProcessCpu {
         final Map<String, Double> seconds = new TreeMap<>();
-        private final long self = ProcessHandle.current().pid();
+        double total;
+        boolean totalKnown = true;
+        private final ProcessHandle process;
+        private final Function<String, String> group;
+        private final String endedGroup;
         private ThreadCpu.OtherProcess threads;
-        private Duration total;
+        private Optional<Duration> startTotal;
+
+        /** @param endedGroup the group of what the live threads at {@link #stop} do not account for (null: none) */
+        ProcessCpu(ProcessHandle process, Function<String, String> group, String endedGroup) {
+            this.process = process;
+            this.group = group;
+            this.endedGroup = endedGroup;
+        }
 
         void start() {
-            threads = new ThreadCpu.OtherProcess(self);
-            total = ProcessHandle.current().info().totalCpuDuration().orElse(null);
+            threads = new ThreadCpu.OtherProcess(process.pid());
+            startTotal = process.info().totalCpuDuration();
         }
 
         void stop() {
-            Map<String, Double> groups = new ThreadCpu.OtherProcess(self).secondsSince(threads,
-                    LabelKafkaBenchmark::benchThreadGroup);
-            groups.forEach((group, s) -> seconds.merge(group, s, Double::sum));
-            Optional<Duration> now = ProcessHandle.current().info().totalCpuDuration();
-            if (total != null && now.isPresent()) { // the producers' network threads end with their row
-                // (unclamped: the threads' 10 ms ticks round down, so this also carries that rounding)
-                double ended = now.get().minus(total).toNanos() / 1e9
-                        - groups.values().stream().mapToDouble(Double::doubleValue).sum();
-                seconds.merge("threads that ended in the row (producers' network threads), and rounding", ended,
-                        Double::sum);
+            Optional<Duration> stopTotal = process.info().totalCpuDuration();
+            Map<String, Double> groups = new ThreadCpu.OtherProcess(process.pid()).secondsSince(threads, group);
+            groups.forEach((g, s) -> seconds.merge(g, s, Double::sum));
+            if (startTotal.isEmpty() || stopTotal.isEmpty()) {
+                totalKnown = false;
+                return;
+            }
+            double row = stopTotal.get().minus(startTotal.get()).toNanos() / 1e9;
+            total += row;
+            if (endedGroup != null) { // unclamped: the threads' 10 ms ticks round down, so this carries that rounding
+                seconds.merge(endedGroup, row - groups.values().stream().mapToDouble(Double::doubleValue).sum(), Double::sum);
             }
         }
     }
