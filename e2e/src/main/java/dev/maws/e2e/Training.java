@@ -160,13 +160,13 @@ final class Training {
      * limit, as long as its process lives. One late answer used to end a run of hours. A trainer that
      * was stopped for longer than the deadline may close the connection when it wakes (INTERNAL,
      * "Connection closed after GOAWAY", seen after a 45 s SIGSTOP): the next call opens a new one.
-     * Each kind of failure has a window of its own, counted from its first failure in a row: a restart
-     * after a long stall still gets its 3 minutes (and both together bound the whole wait).
+     * Each kind of failure has a window of its own, counted from when that kind began: a restart after
+     * a long stall still gets its 3 minutes (and both together bound the whole wait).
      */
     private Job getJob(String id) throws InterruptedException {
-        Boolean stalled = null; // the kind of the failures in a row so far: a stall, or UNAVAILABLE
-        long since = 0;
-        long first = 0;
+        long start = System.nanoTime();
+        boolean stalled = false; // the kind of the latest failures: a stall, or UNAVAILABLE (or none yet)
+        long since = start; // when that kind began
         boolean said = false;
         while (true) {
             try {
@@ -177,17 +177,15 @@ final class Training {
                 return job;
             } catch (StatusRuntimeException e) {
                 Status.Code code = e.getStatus().getCode();
+                long now = System.nanoTime();
                 // a GOAWAY comes after a stall: the stall's window
                 boolean stall = code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.INTERNAL;
-                if (stalled == null) {
-                    first = System.nanoTime();
-                }
-                if (stalled == null || stall != stalled) {
+                if (stall != stalled) {
                     stalled = stall;
-                    since = System.nanoTime();
+                    since = now;
                 }
-                long waited = System.nanoTime() - since;
-                boolean retry = System.nanoTime() - first < STALLED.toNanos() + TimeUnit.MINUTES.toNanos(3) && switch (code) {
+                long waited = now - since;
+                boolean retry = now - start < STALLED.toNanos() + TimeUnit.MINUTES.toNanos(3) && switch (code) {
                     case UNAVAILABLE -> waited < TimeUnit.MINUTES.toNanos(3) && platform.running("trainer-service");
                     case DEADLINE_EXCEEDED -> waited < STALLED.toNanos() && platform.running("trainer-service");
                     case INTERNAL -> String.valueOf(e.getStatus().getDescription()).contains("GOAWAY")
@@ -197,7 +195,7 @@ final class Training {
                 if (!retry) {
                     throw e;
                 }
-                if (!said && e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                if (!said && code == Status.Code.DEADLINE_EXCEEDED) {
                     progress.say("trainer-service did not answer GetJob within 30 s; asking again for up to "
                             + STALLED.toMinutes() + " minutes (log: " + platform.log("trainer-service") + ")");
                     said = true;
