@@ -20,7 +20,8 @@ import dev.maws.label.wordnet.WordNetIndex;
  * pipeline in-process on one thread, after warm-up, on generated captions of five hashtags (class
  * names as lowercase, CamelCase or with plural, generic tags, words around them), tags drawn
  * Zipf-like so popular ones repeat; then N of those captions (100,000 by default) through Kafka and
- * the packaged label-service against Kafka's own produce + consume ({@link LabelKafkaBenchmark}).
+ * the packaged label-service, against Kafka's own clients moving the same records with no work done
+ * (the bare relay) and against Kafka's produce + consume of the captions alone ({@link LabelKafkaBenchmark}).
  */
 final class LabelBenchmark implements BenchMain.Benchmark {
     private static final String[] GENERIC = {"love", "instagood", "photooftheday", "tbt", "ootd", "style", "nofilter",

@@ -71,6 +71,8 @@ final class LabelKafkaBenchmark {
     private static final String BARE_IN = "bench-bare-in";
     private static final String BARE_OUT = "bench-bare-out";
     private static final String LOAD_GENERATOR = "load-generator";
+    /** The timed rows' key prefix (image ids "img-0", "img-1", ...); warm-up rounds have their own. */
+    private static final String TIMED_PREFIX = "img";
     /** One named thread for every row's send loop, so that its CPU can be told from the broker's. */
     private static final ExecutorService LOAD_GENERATOR_THREAD = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, LOAD_GENERATOR);
@@ -89,7 +91,7 @@ final class LabelKafkaBenchmark {
         byte[][] values = new byte[records][];
         long bytes = 0;
         for (int i = 0; i < records; i++) {
-            values[i] = CaptionRecord.newBuilder().setImageId("img-" + i).setImageUri("images/bench/img-" + i + ".png")
+            values[i] = CaptionRecord.newBuilder().setImageId(TIMED_PREFIX + "-" + i).setImageUri("images/bench/img-" + i + ".png")
                     .setCaption(captions.get(i % captions.size())).build().toByteArray();
             bytes += values[i].length;
         }
@@ -138,12 +140,16 @@ final class LabelKafkaBenchmark {
                 double[] outputBytes = new double[1];
                 warmUp(warmUpSeconds, round -> {
                     Timed row = pipeline(bootstrap, round, values, warmUp);
-                    outputBytes[0] = row.meanValueBytes();
+                    // a warm-up record's image id has the round's prefix where a timed one has TIMED_PREFIX
+                    outputBytes[0] = row.meanValueBytes() - (round.length() - TIMED_PREFIX.length());
                     return row.seconds();
                 });
                 int relayBytes = (int) Math.round(outputBytes[0]);
                 try (BareRelay bare = new BareRelay(bootstrap, pin == null ? null : pin.service(), relayBytes)) {
                     warmUp(warmUpSeconds, round -> timed(bootstrap, BARE_IN, BARE_OUT, round, values, warmUp).seconds());
+                    // the service's last warm-up was the relay's 90 s ago: one more round, so that its first
+                    // timed row does not start from caches and connections gone cold meanwhile
+                    pipeline(bootstrap, "rewarm", values, warmUp);
                     report.result(row("measurement", "labeled-images record, mean value size (the bare relay writes as many)",
                             "value", relayBytes, "unit", "bytes"));
                     measure(bootstrap, values, records, rounds, what, service, report);
@@ -185,25 +191,25 @@ final class LabelKafkaBenchmark {
         CpuBusy labelCores = new CpuBusy();
         benchForKafka.start();
         kafkaCores.start();
-        kafka[0] = relay(bootstrap, RELAY_TOPIC, "img", values, records).seconds();
+        kafka[0] = relay(bootstrap, RELAY_TOPIC, TIMED_PREFIX, values, records).seconds();
         kafkaCores.stop();
         benchForKafka.stop();
         for (int r = 0; r < rounds; r++) {
             bareCores.start();
-            bare[r] = timed(bootstrap, BARE_IN, BARE_OUT, "img", values, records).seconds();
+            bare[r] = timed(bootstrap, BARE_IN, BARE_OUT, TIMED_PREFIX, values, records).seconds();
             bareCores.stop();
             benchForLabel.start();
             serviceCpu.start();
             labelCores.start();
             long wall0 = System.nanoTime();
-            label[r] = pipeline(bootstrap, "img", values, records).seconds();
+            label[r] = pipeline(bootstrap, TIMED_PREFIX, values, records).seconds();
             cpuWallSeconds += (System.nanoTime() - wall0) / 1e9;
             labelCores.stop();
             serviceCpu.stop();
             benchForLabel.stop();
             benchForKafka.start();
             kafkaCores.start();
-            kafka[r + 1] = relay(bootstrap, RELAY_TOPIC, "img", values, records).seconds();
+            kafka[r + 1] = relay(bootstrap, RELAY_TOPIC, TIMED_PREFIX, values, records).seconds();
             kafkaCores.stop();
             benchForKafka.stop();
             ratios[r] = Math.min(kafka[r], kafka[r + 1]) / label[r];
@@ -249,8 +255,8 @@ final class LabelKafkaBenchmark {
         benchForLabel.seconds.forEach((group, seconds) -> report.result(row("measurement",
                 "benchmark JVM CPU per record, " + group + ", label-service rows", "value", seconds / labelled * 1e6,
                 "unit", "us")));
-        // what a service that does no work at all reaches against the captions alone: the most any
-        // consume -> produce service with this output can reach there
+        // what a service that does no work at all reaches against the captions alone: a reference for
+        // any consume -> produce service with this output and these delivery settings on these cores
         report.result(row("measurement", "bare relay / Kafka produce+consume of the captions alone, median of " + rounds
                 + " rounds", "value", DevStackBenchmark.median(Arrays.stream(bareToKafka).boxed().toList()), "unit", "ratio"));
         // The goal against Kafka's own produce + consume of the pipeline's record sizes (captions in,
@@ -264,7 +270,7 @@ final class LabelKafkaBenchmark {
     }
 
     private static void reportCores(BenchReport report, String rows, CpuBusy cores) {
-        for (int cpu = 0; cpu < cores.cpus(); cpu++) {
+        for (int cpu : cores.cpus()) {
             report.result(row("measurement", "CPU " + cpu + " busy (steal included), " + rows, "value", cores.busy(cpu), "unit",
                     "of the CPU"));
             report.result(row("measurement", "CPU " + cpu + " steal (taken by the host), " + rows, "value", cores.steal(cpu),
@@ -437,7 +443,7 @@ final class LabelKafkaBenchmark {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < n; i++) {
                 byte[] value = values[i];
-                if (!prefix.equals("img")) { // warm-up records get their own ids, so they never count as timed ones
+                if (!prefix.equals(TIMED_PREFIX)) { // warm-up records get their own ids, so they never count as timed ones
                     value = CaptionRecord.newBuilder(CaptionRecord.parseFrom(value)).setImageId(prefix + "-" + i).build()
                             .toByteArray();
                 }
@@ -504,7 +510,7 @@ final class LabelKafkaBenchmark {
             }
         }
 
-        /** Copies until closed; {@link #subscribed} completes once its clients are up. */
+        /** Answers records until closed; {@link #subscribed} completes once its clients are up. */
         private void copy(Properties c, Properties p, byte[] value) throws Exception {
             Deque<Pending> pending = new ArrayDeque<>();
             try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
