@@ -147,8 +147,9 @@ final class LabelKafkaBenchmark {
                 int relayBytes = (int) Math.round(outputBytes[0]);
                 try (BareRelay bare = new BareRelay(bootstrap, pin == null ? null : pin.service(), relayBytes)) {
                     warmUp(warmUpSeconds, round -> timed(bootstrap, BARE_IN, BARE_OUT, round, values, warmUp).seconds());
-                    // the service's last warm-up was the relay's 90 s ago: one more round, so that its first
-                    // timed row does not start from caches and connections gone cold meanwhile
+                    // the service has been idle through the relay's warm-up: one more round, so that its first
+                    // timed row does not start cold (its first row was still the slowest of three in the one
+                    // run measured since, BENCHMARKS.md: the order of warm-ups is not why)
                     pipeline(bootstrap, "rewarm", values, warmUp);
                     report.result(row("measurement", "labeled-images record, mean value size (the bare relay writes as many)",
                             "value", relayBytes, "unit", "bytes"));
