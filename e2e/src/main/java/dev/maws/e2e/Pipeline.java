@@ -35,7 +35,7 @@ public final class Pipeline {
             platform.startAll();
             progress.say("platform ready: " + LocalPlatform.SERVICES.stream().map(s -> s + " " + platform.url(s)).toList());
 
-            FashionImport.Imported data = FashionImport.run(platform.store(), preset, progress);
+            FashionImport.Imported data = FashionImport.run(platform.store(), preset, o.state(), progress);
             Labelling.Result labels = Labelling.run(platform, data, new CaptionGenerator(o.noise()), preset, progress);
             String vocabulary = labels.vocabulary().getVersion();
 
@@ -56,8 +56,12 @@ public final class Pipeline {
 
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("preset", preset.name());
-            report.put("dataset", Map.of("name", FashionImport.DATASET, "source", data.source(), "train_images",
-                    data.trainImages(), "test_images", data.testImages(), "classes", FashionMnist.CLASS_NAMES));
+            Map<String, Object> dataset = new LinkedHashMap<>(Map.of("name", FashionImport.DATASET, "source", data.source(),
+                    "train_images", data.trainImages(), "test_images", data.testImages(), "classes", FashionMnist.CLASS_NAMES));
+            if (data.warning() != null) {
+                dataset.put("warning", data.warning());
+            }
+            report.put("dataset", dataset);
             report.put("noise", Map.of("p", o.noise().p(), "q", o.noise().q(), "seed", o.noise().seed(), "model",
                     "dev.maws.e2e.CaptionGenerator (README: the local pipeline)"));
             report.put("vocab_size", labels.vocabulary().getSize());
@@ -89,6 +93,9 @@ public final class Pipeline {
             report.put("finished_at", Instant.now().toString());
             JsonNode written = Report.write(o.out(), report, reconstructions);
             progress.say("results on the test split (" + data.testImages() + " images):\n" + Report.table(written));
+            if (data.warning() != null) {
+                progress.say("!".repeat(100) + "\n" + data.warning() + "\n" + "!".repeat(100));
+            }
             progress.say("report: " + o.out().resolve("report.json") + " and " + o.out().resolve("report.html"));
             return written;
         }

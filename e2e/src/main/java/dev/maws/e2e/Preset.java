@@ -48,6 +48,11 @@ public record Preset(String name, int trainImages, int testImages, ModelConfig m
                 fewShotSeeds, kill);
     }
 
+    /** Whether this preset always runs on the committed fixture (smoke: CI, where nothing is downloaded). */
+    public boolean fixtureOnly() {
+        return name.equals("smoke");
+    }
+
     /** Random resized crop (mild at 28x28) and horizontal flip, for every stage. */
     public AugmentationConfig augmentation() {
         return AugmentationConfig.newBuilder().setRandomResizedCrop(true).setMinScale(0.35).setMaxScale(1.0)

@@ -112,6 +112,10 @@ final class Report {
         h.append("<h1>MAWS local pipeline — preset ").append(esc(r.get("preset").asText())).append("</h1>");
         JsonNode d = r.get("dataset");
         JsonNode n = r.get("noise");
+        if (d.hasNonNull("warning")) {
+            h.append("<p style=\"background:#fdd;border:2px solid #c00;padding:8px;font-weight:bold\">")
+                    .append(esc(d.get("warning").asText())).append("</p>");
+        }
         h.append("<p>").append(d.get("train_images").asInt()).append(" training and ").append(d.get("test_images").asInt())
                 .append(" test images of Fashion-MNIST from the ").append(esc(d.get("source").asText()))
                 .append(". Captions with the class hashtag at p=").append(n.get("p").asDouble())

@@ -66,9 +66,14 @@ public final class FashionMnist {
 
     /** The full split from {@link #DEBIAN_DIR}. */
     public static FashionMnist installed(String split) throws IOException {
+        return fromDir(DEBIAN_DIR, split);
+    }
+
+    /** A split from a directory holding the four IDX files as the canonical release names them ({@code *.gz}). */
+    public static FashionMnist fromDir(Path dir, String split) throws IOException {
         checkSplit(split);
-        try (InputStream images = Files.newInputStream(DEBIAN_DIR.resolve(split + "-images-idx3-ubyte.gz"));
-                InputStream labels = Files.newInputStream(DEBIAN_DIR.resolve(split + "-labels-idx1-ubyte.gz"))) {
+        try (InputStream images = Files.newInputStream(dir.resolve(split + "-images-idx3-ubyte.gz"));
+                InputStream labels = Files.newInputStream(dir.resolve(split + "-labels-idx1-ubyte.gz"))) {
             return read(split, images, labels);
         }
     }
