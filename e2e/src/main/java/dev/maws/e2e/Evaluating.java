@@ -11,9 +11,9 @@ import dev.maws.proto.v1.InferenceServiceGrpc;
 import dev.maws.proto.v1.StartEvaluationRequest;
 
 /**
- * Step 5: each trained checkpoint evaluated by inference-service on the test split: zero-shot with
- * Fashion-MNIST's own class names (WSP checkpoints), linear probe and few-shot k = 1, 5, 10 on
- * frozen features of the imported training images. The linear probe reads the cls and mean tokens of
+ * Step 5: each trained checkpoint evaluated by inference-service on the evaluation set's test split
+ * (Fashion-MNIST's, or the user's {@code --eval} set): zero-shot with the set's own class names (WSP
+ * checkpoints), linear probe and few-shot k = 1, 5, 10 on frozen features of its training split. The linear probe reads the cls and mean tokens of
  * every block (DINO's linear evaluation); the probe on the pooled feature alone is reported beside it.
  */
 final class Evaluating {
@@ -23,11 +23,14 @@ final class Evaluating {
 
     private final LocalPlatform platform;
     private final Preset preset;
+    private final String dataset;
     private final Progress progress;
 
-    Evaluating(LocalPlatform platform, Preset preset, Progress progress) {
+    /** @param dataset the evaluation dataset in S3, with a "train" and a "test" split */
+    Evaluating(LocalPlatform platform, Preset preset, String dataset, Progress progress) {
         this.platform = platform;
         this.preset = preset;
+        this.dataset = dataset;
         this.progress = progress;
     }
 
@@ -36,7 +39,7 @@ final class Evaluating {
         InferenceServiceGrpc.InferenceServiceBlockingStub inference = InferenceServiceGrpc
                 .newBlockingStub(platform.channel("inference-service"));
         Evaluation e = inference.withDeadlineAfter(5, TimeUnit.MINUTES).startEvaluation(StartEvaluationRequest.newBuilder()
-                .setModel(checkpoint).setDataset(FashionImport.DATASET).setSplit("test").setProbeTrainSplit("train")
+                .setModel(checkpoint).setDataset(dataset).setSplit("test").setProbeTrainSplit("train")
                 .addFewShotK(1).addFewShotK(5).addFewShotK(10).setFewShotSeeds(preset.fewShotSeeds())
                 .setProbeBlocks(preset.model().getDepth()).build());
         Progress.Bar bar = progress.bar("eval " + name, 1000);

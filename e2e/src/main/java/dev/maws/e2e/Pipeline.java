@@ -20,7 +20,12 @@ import dev.maws.devstack.fashion.FashionMnist;
  */
 public final class Pipeline {
     /** What to run and where. */
-    public record Options(Preset preset, CaptionGenerator.Noise noise, Path root, Path state, Path out) {}
+    public record Options(Preset preset, CaptionGenerator.Noise noise, Path root, Path state, Path out, Path eval) {
+        /** Without a user's evaluation set ({@code --eval}): Fashion-MNIST's test split. */
+        public Options(Preset preset, CaptionGenerator.Noise noise, Path root, Path state, Path out) {
+            this(preset, noise, root, state, out, null);
+        }
+    }
 
     private Pipeline() {}
 
@@ -36,6 +41,8 @@ public final class Pipeline {
             progress.say("platform ready: " + LocalPlatform.SERVICES.stream().map(s -> s + " " + platform.url(s)).toList());
 
             FashionImport.Imported data = FashionImport.run(platform.store(), preset, o.state(), progress);
+            ImageFolderImport.Imported eval = o.eval() == null ? null : ImageFolderImport.run(platform.store(), o.eval(), progress);
+            String evalDataset = eval == null ? FashionImport.DATASET : ImageFolderImport.DATASET;
             Labelling.Result labels = Labelling.run(platform, data, new CaptionGenerator(o.noise()), preset, progress);
             String vocabulary = labels.vocabulary().getVersion();
 
@@ -45,7 +52,7 @@ public final class Pipeline {
             Training.Trained maeWsp = training.run("mae_wsp",
                     training.wsp(vocabulary, mae.job().getLastCheckpoint(), "wsp from mae"), false);
 
-            Evaluating evaluating = new Evaluating(platform, preset, progress);
+            Evaluating evaluating = new Evaluating(platform, preset, evalDataset, progress);
             Map<String, JsonNode> evaluations = new LinkedHashMap<>();
             evaluations.put("wsp", evaluating.run("wsp", wsp.job().getLastCheckpoint()));
             evaluations.put("mae_wsp", evaluating.run("mae_wsp", maeWsp.job().getLastCheckpoint()));
@@ -62,6 +69,11 @@ public final class Pipeline {
                 dataset.put("warning", data.warning());
             }
             report.put("dataset", dataset);
+            if (eval != null) {
+                report.put("evaluation_set", Map.of("name", ImageFolderImport.DATASET, "source", eval.root().toString(),
+                        "train_images", eval.trainImages(), "test_images", eval.testImages(), "test_split", eval.testSplit(),
+                        "classes", eval.classes(), "skipped", eval.skipped()));
+            }
             report.put("noise", Map.of("p", o.noise().p(), "q", o.noise().q(), "seed", o.noise().seed(), "model",
                     "dev.maws.e2e.CaptionGenerator (README: the local pipeline)"));
             report.put("vocab_size", labels.vocabulary().getSize());
@@ -92,7 +104,7 @@ public final class Pipeline {
             report.put("seconds", Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
             report.put("finished_at", Instant.now().toString());
             JsonNode written = Report.write(o.out(), report, reconstructions);
-            progress.say("results on the test split (" + data.testImages() + " images):\n" + Report.table(written));
+            progress.say("results on the test split of " + evalDataset + " (" + (eval == null ? data.testImages() : eval.testImages()) + " images):\n" + Report.table(written));
             if (data.warning() != null) {
                 progress.say("!".repeat(100) + "\n" + data.warning() + "\n" + "!".repeat(100));
             }

@@ -24,6 +24,7 @@ public final class PipelineMain {
         Integer trainImages = null;
         Double maeEpochs = null;
         Double wspEpochs = null;
+        Path eval = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -36,6 +37,7 @@ public final class PipelineMain {
                     case "--train-images" -> trainImages = (int) whole(args, ++i, 0);
                     case "--mae-epochs" -> maeEpochs = number(args, ++i, 0, 10_000, false);
                     case "--wsp-epochs" -> wspEpochs = number(args, ++i, 0, 10_000, false);
+                    case "--eval" -> eval = Path.of(value(args, ++i)).toAbsolutePath();
                     case "--faults" -> faults = true;
                     case "--no-faults" -> faults = false;
                     default -> throw new Usage("unknown option " + args[i] + " (see ./maws --help)");
@@ -51,7 +53,7 @@ public final class PipelineMain {
             boolean changed = trainImages != null || maeEpochs != null || wspEpochs != null;
             Path outDir = out != null ? out : state.resolve("reports").resolve(preset + (changed ? "-custom" : ""));
             Pipeline.run(new Pipeline.Options(chosen, new CaptionGenerator.Noise(p, q, seed), Path.of("").toAbsolutePath(),
-                    state.toAbsolutePath(), outDir.toAbsolutePath()), Progress.console());
+                    state.toAbsolutePath(), outDir.toAbsolutePath(), eval), Progress.console());
             System.exit(0);
         } catch (Usage e) {
             System.err.println("maws run: " + e.getMessage());
