@@ -88,7 +88,7 @@ public final class CorpusSource {
         }
         List<String> names = ShardPattern.expand(location);
         List<String> missing = names.stream().filter(n -> !Files.isRegularFile(Path.of(n))).toList();
-        checkAllFound(location, names, missing);
+        checkAllFound(location, names.size(), missing);
         return names.stream().map(n -> CorpusShard.local(Path.of(n))).toList();
     }
 
@@ -120,7 +120,7 @@ public final class CorpusSource {
             int brace = key.indexOf('{');
             Set<String> present = new HashSet<>(list(bucket, key.substring(0, Math.max(0, brace))));
             List<String> missing = names.stream().filter(n -> !present.contains(n)).map(n -> "s3://" + bucket + "/" + n).toList();
-            checkAllFound(location, names, missing);
+            checkAllFound(location, names.size(), missing);
             return names.stream().map(n -> CorpusShard.s3(s3, bucket, n)).toList();
         }
         if (!key.isEmpty() && !key.endsWith("/") && exists(bucket, key)) {
@@ -187,13 +187,13 @@ public final class CorpusSource {
         return name.toLowerCase(Locale.ROOT).endsWith(".tar");
     }
 
-    private static void checkAllFound(String location, List<String> names, List<String> missing) {
-        if (missing.size() == names.size()) {
-            throw new IllegalArgumentException("shard pattern " + location + " matches nothing (" + names.size()
-                    + " names, none exists; the first is " + names.get(0) + ")");
+    private static void checkAllFound(String location, int names, List<String> missing) {
+        if (missing.size() == names) {
+            throw new IllegalArgumentException("shard pattern " + location + " matches nothing (" + names
+                    + " names, none exists; the first is " + missing.get(0) + ")");
         }
         if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("shard pattern " + location + ": " + missing.size() + " of " + names.size()
+            throw new IllegalArgumentException("shard pattern " + location + ": " + missing.size() + " of " + names
                     + " shards do not exist: " + String.join(", ", missing.subList(0, Math.min(MISSING_NAMED, missing.size())))
                     + (missing.size() > MISSING_NAMED ? ", ..." : ""));
         }

@@ -141,7 +141,7 @@ public final class ShardReader {
         boolean sawEndMarker;
 
         Tar(InputStream in) {
-            super(in);
+            super(in, "UTF-8"); // member names as webdataset (Python's tarfile) writes them, whatever this JVM's default
         }
 
         @Override

@@ -85,12 +85,13 @@ class ShardReaderTest {
                 .sample("dir/sub/abc", "in a directory")
                 .add("./lead.jpg", Tars.jpeg(8, 8, 2)).add("./lead.txt", "dot slash dropped")
                 .add("UPPER.JPEG", Tars.jpeg(8, 8, 3)).add("UPPER.TXT", "extensions in any case")
+                .sample("caf\u00e9-\u732b", "names are UTF-8")
                 .add(deep + ".jpg", image).add(deep + ".txt", "a long name")
                 .add("multi.seg.png", Tars.png(2, 2)).add("multi.txt", "seg.png is not an image extension")
                 .bytes();
         Read r = read(tar);
-        assertEquals(List.of("dir/sub/abc", "lead", "UPPER", deep), r.keys());
-        CorpusSample longOne = r.samples().get(3);
+        assertEquals(List.of("dir/sub/abc", "lead", "UPPER", "caf\u00e9-\u732b", deep), r.keys());
+        CorpusSample longOne = r.samples().get(4);
         assertArrayEquals(image, Arrays.copyOfRange(tar, (int) longOne.image().offset(), (int) longOne.image().offset() + image.length),
                 "the offset is past the PAX header");
         assertEquals(Map.of(SkipReason.CAPTION_WITHOUT_IMAGE, 1L), r.summary().skipped());

@@ -93,7 +93,7 @@ final class Tars {
 
         byte[] bytes() {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out, "UTF-8")) {
                 tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
                 for (int i = 0; i < order.size(); i++) {
