@@ -15,11 +15,12 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * Reads one WebDataset tar shard as a stream, front to back, never holding more than one sample:
  * consecutive members with the same key form a sample; a good one goes to the sink, any other is
- * counted by its {@link SkipReason}. A damaged tar ({@link SkipReason#CORRUPT_TAR},
- * {@link SkipReason#TRUNCATED_TAR}) ends the shard with what was read before it kept. A failure to
- * read the shard's bytes at all (disk, network) is not damage: it is thrown, naming the shard.
- * Deterministic: the same shard gives the same samples in the same order. Not thread-safe; one
- * reader may read many shards in turn.
+ * counted by its {@link SkipReason}. Every member header's checksum is verified. A damaged tar
+ * ({@link SkipReason#CORRUPT_TAR}, {@link SkipReason#TRUNCATED_TAR}, including a tar that ends
+ * without its end-of-archive marker) ends the shard with what was read before it kept. A failure
+ * to read the shard's bytes at all (disk, network) is not damage: it is thrown, naming the shard.
+ * Deterministic: the same shard gives the same samples in the same order. Holds no state between
+ * reads, so threads may share one; a {@link KeyLedger} is not thread-safe.
  */
 public final class ShardReader {
     private final CorpusLimits limits;
