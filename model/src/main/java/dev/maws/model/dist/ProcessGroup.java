@@ -1,0 +1,138 @@
+package dev.maws.model.dist;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.pytorch.engine.PtNDArray;
+
+/**
+ * One worker's membership of a data-parallel job on c10d, PyTorch's distributed engine (the engine of
+ * DDP): rendezvous through a TCPStore that rank 0 serves at the master address, gradients summed by a
+ * Gloo process group. Gradients are all-reduced in flat buckets of at most {@link #BUCKET_BYTES}, as DDP
+ * does, so a model of many small tensors costs a few collectives a step, not one per tensor.
+ */
+public final class ProcessGroup implements AutoCloseable {
+    /** DDP's default bucket size. */
+    public static final long BUCKET_BYTES = 25L << 20;
+
+    private final LaunchEnv env;
+    private final long timeoutMs;
+    private long store;
+    private long group;
+
+    private ProcessGroup(LaunchEnv env, long timeoutMs, long store, long group) {
+        this.env = env;
+        this.timeoutMs = timeoutMs;
+        this.store = store;
+        this.group = group;
+    }
+
+    /**
+     * Joins the job: waits up to {@code timeout} for every worker at the rendezvous and for Gloo's
+     * connections, then returns; an unreachable master or a missing worker is an IOException after
+     * that long.
+     */
+    public static ProcessGroup join(LaunchEnv env, Duration timeout) throws IOException {
+        C10dNative.load();
+        long ms = timeout.toMillis();
+        long store = C10dNative.newTcpStore(env.masterAddr(), env.masterPort(), env.worldSize(), env.rank() == 0, ms);
+        try {
+            long group = C10dNative.newGlooGroup(store, env.rank(), env.worldSize(), transportHost(env), ms, 1);
+            return new ProcessGroup(env, ms, store, group);
+        } catch (IOException | RuntimeException e) {
+            C10dNative.release(store);
+            throw e;
+        }
+    }
+
+    /** Gloo listens on the address of this host that the others reach; on loopback when the master is local. */
+    private static String transportHost(LaunchEnv env) throws IOException {
+        try {
+            InetAddress master = InetAddress.getByName(env.masterAddr());
+            return master.isLoopbackAddress() ? master.getHostAddress() : InetAddress.getLocalHost().getHostAddress();
+        } catch (UnknownHostException e) {
+            throw new IOException("the master address " + env.masterAddr() + " does not resolve", e);
+        }
+    }
+
+    public int rank() {
+        return env.rank();
+    }
+
+    public int worldSize() {
+        return env.worldSize();
+    }
+
+    /**
+     * Replaces each array (same shapes, float32, on every rank, in the same order) by its mean over the
+     * workers, in place.
+     */
+    public void allReduceMean(List<NDArray> arrays) throws IOException {
+        if (group == 0) {
+            throw new IllegalStateException("the process group is closed");
+        }
+        int from = 0;
+        while (from < arrays.size()) {
+            int to = from;
+            long bytes = 0;
+            while (to < arrays.size() && (to == from || bytes + arrays.get(to).size() * 4 <= BUCKET_BYTES)) {
+                bytes += arrays.get(to).size() * 4;
+                to++;
+            }
+            reduceBucket(arrays.subList(from, to));
+            from = to;
+        }
+    }
+
+    private void reduceBucket(List<NDArray> bucket) throws IOException {
+        NDManager parent = bucket.get(0).getManager();
+        try (NDManager scope = parent.newSubManager()) {
+            NDArray flat;
+            if (bucket.size() == 1) {
+                flat = bucket.get(0);
+            } else {
+                NDList parts = new NDList(bucket.size());
+                for (NDArray a : bucket) {
+                    parts.add(a.reshape(-1));
+                }
+                flat = NDArrays.concat(parts);
+                flat.attach(scope);
+                parts.forEach(p -> p.attach(scope));
+            }
+            C10dNative.allreduceSum(group, new long[] {((PtNDArray) flat).getHandle()}, timeoutMs);
+            NDArray world = scope.create((float) env.worldSize());
+            flat.divi(world);
+            if (bucket.size() > 1) {
+                long offset = 0;
+                for (NDArray a : bucket) {
+                    NDArray part = flat.get(new NDIndex("{}:{}", offset, offset + a.size())).reshape(a.getShape());
+                    part.attach(scope);
+                    part.copyTo(a);
+                    offset += a.size();
+                }
+            }
+        }
+    }
+
+    /** The strong references held on the native group (tests: one, ours). */
+    int groupReferences() {
+        return C10dNative.referenceCount(group);
+    }
+
+    @Override
+    public void close() {
+        C10dNative.release(group);
+        C10dNative.release(store);
+        group = 0;
+        store = 0;
+    }
+
+}
