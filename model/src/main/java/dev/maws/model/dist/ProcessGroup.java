@@ -9,9 +9,10 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
+import dev.maws.model.optim.TrainingStep;
 
 /**
  * One worker's membership of a data-parallel job on c10d, PyTorch's distributed engine (the engine of
@@ -19,7 +20,7 @@ import ai.djl.pytorch.engine.PtNDArray;
  * Gloo process group. Gradients are all-reduced in flat buckets of at most {@link #BUCKET_BYTES}, as DDP
  * does, so a model of many small tensors costs a few collectives a step, not one per tensor.
  */
-public final class ProcessGroup implements AutoCloseable {
+public final class ProcessGroup implements AutoCloseable, TrainingStep.GradientSync {
     /** DDP's default bucket size. */
     public static final long BUCKET_BYTES = 25L << 20;
 
@@ -63,10 +64,16 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
+    @Override
+    public void mean(List<NDArray> arrays) throws IOException {
+        allReduceMean(arrays);
+    }
+
     public int rank() {
         return env.rank();
     }
 
+    @Override
     public int worldSize() {
         return env.worldSize();
     }
@@ -93,8 +100,8 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     private void reduceBucket(List<NDArray> bucket) throws IOException {
-        NDManager parent = bucket.get(0).getManager();
-        try (NDManager scope = parent.newSubManager()) {
+        // NDScope closes what this method creates and nothing else (a reshape may hand back its input)
+        try (NDScope scope = new NDScope()) {
             NDArray flat;
             if (bucket.size() == 1) {
                 flat = bucket.get(0);
@@ -104,18 +111,16 @@ public final class ProcessGroup implements AutoCloseable {
                     parts.add(a.reshape(-1));
                 }
                 flat = NDArrays.concat(parts);
-                flat.attach(scope);
-                parts.forEach(p -> p.attach(scope));
             }
             C10dNative.allreduceSum(group, new long[] {((PtNDArray) flat).getHandle()}, timeoutMs);
-            NDArray world = scope.create((float) env.worldSize());
-            flat.divi(world);
+            flat.divi(flat.getManager().create((float) env.worldSize()));
             if (bucket.size() > 1) {
+                // in place, op by op: copyTo would give the array a host buffer as its storage, which a
+                // gradient outlives
+                NDArray zero = flat.getManager().create(0f);
                 long offset = 0;
                 for (NDArray a : bucket) {
-                    NDArray part = flat.get(new NDIndex("{}:{}", offset, offset + a.size())).reshape(a.getShape());
-                    part.attach(scope);
-                    part.copyTo(a);
+                    a.muli(zero).addi(flat.get(new NDIndex("{}:{}", offset, offset + a.size())).reshape(a.getShape()));
                     offset += a.size();
                 }
             }

@@ -27,6 +27,16 @@ public final class TrainingStep {
     /** What a step reports. */
     public record Result(float loss, double gradNorm) {}
 
+    /**
+     * Averages arrays over the workers of a data-parallel job, in place (c10d's all-reduce:
+     * {@code dev.maws.model.dist.ProcessGroup}).
+     */
+    public interface GradientSync {
+        int worldSize();
+
+        void mean(List<NDArray> arrays) throws java.io.IOException;
+    }
+
     /** The loss of one replica's share of the batch (a mean over its samples). */
     @FunctionalInterface
     public interface ShardLoss {
@@ -38,6 +48,41 @@ public final class TrainingStep {
      */
     public static Result run(Parameters params, Function<NDManager, NDArray> loss, AdamW optimizer, double lr) {
         return run(List.of(params), (step, replica) -> loss.apply(step), new double[] {1.0}, optimizer, lr);
+    }
+
+    /**
+     * One worker's step of a job across processes: this worker's loss (the mean over its shard, which
+     * is {@code share} of the global batch) scaled by {@code share * worldSize}, so the mean of the
+     * workers' gradients is the global batch's; the gradients and the loss are averaged by
+     * {@code sync}, and every worker applies the same update to the same parameters.
+     */
+    public static synchronized Result run(Parameters params, Function<NDManager, NDArray> loss, double share,
+            GradientSync sync, AdamW optimizer, double lr) throws java.io.IOException {
+        float local;
+        try (NDScope scope = new NDScope(); GradientCollector collector = Engine.getInstance().newGradientCollector();
+                NDManager step = params.manager().newSubManager()) {
+            NDArray l = loss.apply(step);
+            float scale = (float) (share * sync.worldSize());
+            NDArray weighted = scale == 1f ? l : l.mul(HostArrays.scalar(step, scale));
+            collector.backward(weighted);
+            local = weighted.getFloat();
+        }
+        float value;
+        try (NDScope scope = new NDScope(); NDManager step = params.manager().newSubManager()) {
+            List<NDArray> arrays = new ArrayList<>();
+            for (Parameter p : params.all()) {
+                arrays.add(p.array().getGradient());
+            }
+            NDArray lossMean = HostArrays.scalar(step, local).reshape(1);
+            arrays.add(lossMean);
+            sync.mean(arrays);
+            value = lossMean.getFloat();
+        }
+        if (!Float.isFinite(value)) {
+            optimizer.zeroGradients();
+            throw new ArithmeticException("loss is " + value + ": the step was not applied");
+        }
+        return new Result(value, optimizer.update(lr));
     }
 
     /**
