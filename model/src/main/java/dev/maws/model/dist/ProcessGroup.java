@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
+import dev.maws.model.nn.HostArrays;
 import dev.maws.model.optim.TrainingStep;
 
 /**
@@ -113,11 +114,11 @@ public final class ProcessGroup implements AutoCloseable, TrainingStep.GradientS
                 flat = NDArrays.concat(parts);
             }
             C10dNative.allreduceSum(group, new long[] {((PtNDArray) flat).getHandle()}, timeoutMs);
-            flat.divi(flat.getManager().create((float) env.worldSize()));
+            flat.divi(HostArrays.scalar(flat.getManager(), env.worldSize()));
             if (bucket.size() > 1) {
                 // in place, op by op: copyTo would give the array a host buffer as its storage, which a
                 // gradient outlives
-                NDArray zero = flat.getManager().create(0f);
+                NDArray zero = HostArrays.scalar(flat.getManager(), 0f);
                 long offset = 0;
                 for (NDArray a : bucket) {
                     a.muli(zero).addi(flat.get(new NDIndex("{}:{}", offset, offset + a.size())).reshape(a.getShape()));
