@@ -23,6 +23,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import dev.maws.devstack.DevStack;
 import dev.maws.devstack.DevStackClients;
 import dev.maws.devstack.fashion.FashionMnist;
+import dev.maws.platform.corpus.ShardIndex;
+import dev.maws.platform.corpus.ShardMember;
 import dev.maws.proto.v1.CaptionRecord;
 import dev.maws.proto.v1.FreezeVocabularyRequest;
 import dev.maws.proto.v1.LabelServiceGrpc;
@@ -30,7 +32,8 @@ import dev.maws.proto.v1.LabeledImage;
 import dev.maws.proto.v1.Vocabulary;
 
 /**
- * Steps 2 and 3: a weak caption per training image produced to {@code captions} (plus a few
+ * Steps 2 and 3: a caption per training image produced to {@code captions} (generated for
+ * Fashion-MNIST, a corpus's own for {@code --dataset}; plus a few
  * malformed records, which must end in {@code captions.dlq} while the rest goes on), labelled by
  * label-service, then the vocabulary frozen. With faults on, label-service is killed with SIGKILL
  * halfway through and started again. Waits until every key is in {@code labeled-images} or in the
@@ -45,17 +48,23 @@ final class Labelling {
             new AbstractMap.SimpleEntry<>("malformed-2", CaptionRecord.newBuilder().setImageId("malformed-2")
                     .setImageUri("../../etc/passwd").setCaption("#dress").build().toByteArray()));
 
-    /** What came out of labelling. */
+    /**
+     * What came out of labelling. The true- and wrong-class counts are those of generated captions,
+     * whose classes are known; a corpus's captions have none ({@code hasTruth} false, counts 0).
+     */
     record Result(int captions, int malformedSent, int deadLettered, Map<String, String> deadLetterReasons, int labelled,
-            int withTrueLabel, int withWrongLabel, int withoutLabel, int repeatedKeys, boolean labelServiceKilled,
-            Vocabulary vocabulary, double seconds) {}
+            boolean hasTruth, int withTrueLabel, int withWrongLabel, int withoutLabel, int repeatedKeys,
+            boolean labelServiceKilled, Vocabulary vocabulary, double seconds) {}
+
+    /**
+     * The caption records to send, keyed by image id, and the true class of each id where it is known.
+     */
+    record Captions(List<Map.Entry<String, byte[]>> records, Map<String, Integer> truth) {}
 
     private Labelling() {}
 
-    static Result run(LocalPlatform platform, FashionImport.Imported data, CaptionGenerator captions, Preset preset,
-            Progress progress) throws Exception {
-        long t0 = System.nanoTime();
-        String bootstrap = platform.stack().kafkaBootstrapServers();
+    /** A generated caption per imported Fashion-MNIST training image, naming its {@code images/} object. */
+    static Captions fashion(FashionImport.Imported data, CaptionGenerator captions) {
         List<Map.Entry<String, byte[]>> records = new ArrayList<>();
         Map<String, Integer> truth = new HashMap<>();
         for (int i = 0; i < data.trainImages(); i++) {
@@ -66,6 +75,35 @@ final class Labelling {
                     .setImageUri(data.trainKeys().get(i)).setCaption(captions.caption(i, label))
                     .setSource("maws-pipeline/fashion-mnist").build().toByteArray()));
         }
+        return new Captions(records, truth);
+    }
+
+    /**
+     * The corpus's own caption of every sample of its stored shards, image id {@code {dataset}/{key}},
+     * naming its image as a {@link ShardMember}.
+     */
+    static Captions corpus(CorpusImport.Imported corpus) {
+        List<Map.Entry<String, byte[]>> records = new ArrayList<>();
+        String source = "maws-pipeline/corpus/" + corpus.dataset();
+        for (CorpusImport.StoredShard shard : corpus.shards()) {
+            for (ShardIndex.Entry e : shard.index().entries()) {
+                String id = corpus.dataset() + "/" + e.key();
+                records.add(new AbstractMap.SimpleEntry<>(id, CaptionRecord.newBuilder().setImageId(id)
+                        .setImageUri(new ShardMember(shard.shardKey(), e.key()).uri()).setCaption(e.caption())
+                        .setSource(source).build().toByteArray()));
+            }
+        }
+        return new Captions(records, Map.of());
+    }
+
+    static Result run(LocalPlatform platform, Captions captions, Preset preset, Progress progress) throws Exception {
+        long t0 = System.nanoTime();
+        String bootstrap = platform.stack().kafkaBootstrapServers();
+        List<Map.Entry<String, byte[]>> records = new ArrayList<>(captions.records());
+        Map<String, Integer> truth = captions.truth();
+        Set<String> valid = new java.util.HashSet<>();
+        records.forEach(r -> valid.add(r.getKey()));
+        int sentCaptions = records.size();
         // the malformed ones in the middle of the stream: the records after them must still be labelled
         records.addAll(records.size() / 3, MALFORMED);
         int total = records.size();
@@ -107,17 +145,19 @@ final class Labelling {
             if (dead.containsKey(e.getKey())) {
                 throw new IllegalStateException("key " + e.getKey() + " is both labelled and dead-lettered");
             }
-            Integer label = truth.get(e.getKey());
-            if (label == null) {
+            if (!valid.contains(e.getKey())) {
                 throw new IllegalStateException("labelled a key that was never a valid caption: " + e.getKey());
             }
             List<String> synsets = LabeledImage.parseFrom(values.get(0)).getSynsetsList();
-            String right = FashionMnist.CLASS_SYNSETS.get(label);
-            withTrue += synsets.contains(right) ? 1 : 0;
-            withWrong += synsets.stream().anyMatch(s -> !s.equals(right)) ? 1 : 0;
             without += synsets.isEmpty() ? 1 : 0;
+            Integer label = truth.get(e.getKey());
+            if (label != null) {
+                String right = FashionMnist.CLASS_SYNSETS.get(label);
+                withTrue += synsets.contains(right) ? 1 : 0;
+                withWrong += synsets.stream().anyMatch(s -> !s.equals(right)) ? 1 : 0;
+            }
         }
-        Set<String> sent = new java.util.HashSet<>(truth.keySet());
+        Set<String> sent = new java.util.HashSet<>(valid);
         MALFORMED.forEach(m -> sent.add(m.getKey()));
         for (String key : dead.keySet()) {
             if (!sent.contains(key)) {
@@ -135,12 +175,12 @@ final class Labelling {
         }
         Vocabulary vocabulary = LabelServiceGrpc.newBlockingStub(platform.channel("label-service"))
                 .withDeadlineAfter(2, java.util.concurrent.TimeUnit.MINUTES)
-                .freezeVocabulary(FreezeVocabularyRequest.newBuilder().setMinCount(minCount(data.trainImages())).build());
-        bar.done(String.format("%d labelled (%d with the true class, %d with a wrong one, %d with none), %d dead-lettered; "
-                + "vocabulary %s of %d synsets", labelled.size(), withTrue, withWrong, without, dead.size(),
-                vocabulary.getVersion(), vocabulary.getSize()));
-        return new Result(data.trainImages(), MALFORMED.size(), dead.size(), dead, labelled.size(), withTrue, withWrong,
-                without, repeated, kill, vocabulary, (System.nanoTime() - t0) / 1e9);
+                .freezeVocabulary(FreezeVocabularyRequest.newBuilder().setMinCount(minCount(sentCaptions)).build());
+        String classes = truth.isEmpty() ? "" : String.format("%d with the true class, %d with a wrong one, ", withTrue, withWrong);
+        bar.done(String.format("%d labelled (%s%d with no synset), %d dead-lettered; vocabulary %s of %d synsets",
+                labelled.size(), classes, without, dead.size(), vocabulary.getVersion(), vocabulary.getSize()));
+        return new Result(sentCaptions, MALFORMED.size(), dead.size(), dead, labelled.size(), !truth.isEmpty(), withTrue,
+                withWrong, without, repeated, kill, vocabulary, (System.nanoTime() - t0) / 1e9);
     }
 
     /** A synset must label at least 0.2 % of the images (at least 2) to enter the vocabulary. */

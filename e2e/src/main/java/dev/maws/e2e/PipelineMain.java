@@ -4,7 +4,8 @@ import java.nio.file.Path;
 
 /**
  * {@code ./maws run [--preset quick|full|smoke] [--out DIR] [--train-images N] [--mae-epochs E]
- * [--wsp-epochs E] [--p P] [--q Q] [--seed N] [--faults|--no-faults]}: the local pipeline. Exit status 0
+ * [--wsp-epochs E] [--p P] [--q Q] [--seed N] [--faults|--no-faults] [--dataset PATH] [--eval DIR]
+ * [--image-size N] [--channels 1|3]}: the local pipeline. Exit status 0
  * with report.json and report.html in the output directory, 1 with the reason on failure.
  */
 public final class PipelineMain {
@@ -25,6 +26,9 @@ public final class PipelineMain {
         Double maeEpochs = null;
         Double wspEpochs = null;
         Path eval = null;
+        String dataset = null;
+        Integer imageSize = null;
+        Integer channels = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -38,6 +42,9 @@ public final class PipelineMain {
                     case "--mae-epochs" -> maeEpochs = number(args, ++i, 0, 10_000, false);
                     case "--wsp-epochs" -> wspEpochs = number(args, ++i, 0, 10_000, false);
                     case "--eval" -> eval = Path.of(value(args, ++i)).toAbsolutePath();
+                    case "--dataset" -> dataset = corpus(value(args, ++i));
+                    case "--image-size" -> imageSize = (int) whole(args, ++i, 0);
+                    case "--channels" -> channels = (int) whole(args, ++i, 0);
                     case "--faults" -> faults = true;
                     case "--no-faults" -> faults = false;
                     default -> throw new Usage("unknown option " + args[i] + " (see ./maws --help)");
@@ -45,15 +52,17 @@ public final class PipelineMain {
             }
             Preset chosen;
             try {
-                chosen = Preset.named(preset).with(trainImages, maeEpochs, wspEpochs, faults);
+                chosen = Preset.named(preset).with(trainImages, maeEpochs, wspEpochs, faults).withInput(imageSize, channels);
             } catch (IllegalArgumentException e) {
                 throw new Usage(e.getMessage());
             }
             // a preset with changed sizes is another experiment: it must not overwrite the preset's own report
-            boolean changed = trainImages != null || maeEpochs != null || wspEpochs != null;
-            Path outDir = out != null ? out : state.resolve("reports").resolve(preset + (changed ? "-custom" : ""));
+            boolean changed = trainImages != null || maeEpochs != null || wspEpochs != null || imageSize != null
+                    || channels != null;
+            String name = preset + (dataset == null ? "" : "-" + CorpusImport.datasetName(dataset)) + (changed ? "-custom" : "");
+            Path outDir = out != null ? out : state.resolve("reports").resolve(name);
             Pipeline.run(new Pipeline.Options(chosen, new CaptionGenerator.Noise(p, q, seed), Path.of("").toAbsolutePath(),
-                    state.toAbsolutePath(), outDir.toAbsolutePath(), eval), Progress.console());
+                    state.toAbsolutePath(), outDir.toAbsolutePath(), eval, dataset), Progress.console());
             System.exit(0);
         } catch (Usage e) {
             System.err.println("maws run: " + e.getMessage());
@@ -67,6 +76,21 @@ public final class PipelineMain {
             e.printStackTrace();
             System.exit(1);
         }
+    }
+
+    /** A local corpus location, made absolute; S3 corpora are read by the import's CorpusSource, not by this run yet. */
+    private static String corpus(String location) {
+        if (location.startsWith("s3://")) {
+            throw new Usage("--dataset " + location + ": ./maws run reads corpora from local files; copy the shards here "
+                    + "(a .tar, a directory of .tar files or a brace pattern)");
+        }
+        String absolute = Path.of(location).toAbsolutePath().toString();
+        try { // before anything starts: a location that names no shards is a mistake on the command line
+            dev.maws.platform.corpus.CorpusSource.local().shards(absolute);
+        } catch (IllegalArgumentException e) {
+            throw new Usage("--dataset: " + e.getMessage());
+        }
+        return absolute;
     }
 
     private static String value(String[] args, int i) {

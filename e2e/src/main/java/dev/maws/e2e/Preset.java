@@ -48,6 +48,31 @@ public record Preset(String name, int trainImages, int testImages, ModelConfig m
                 fewShotSeeds, kill);
     }
 
+    /**
+     * This preset with another model input (command-line overrides; null keeps the preset's): any
+     * corpus is decoded, converted and resized to it. The patch size stays the preset's and must divide
+     * the image size.
+     *
+     * @throws IllegalArgumentException saying what to change
+     */
+    public Preset withInput(Integer imageSize, Integer channels) {
+        if (imageSize == null && channels == null) {
+            return this;
+        }
+        int size = imageSize == null ? model.getImageSize() : imageSize;
+        int ch = channels == null ? model.getChannels() : channels;
+        if (ch != 1 && ch != 3) {
+            throw new IllegalArgumentException("--channels must be 1 (grayscale) or 3 (RGB), got " + ch);
+        }
+        int patch = model.getPatchSize();
+        if (size < patch || size > 1024 || size % patch != 0) {
+            throw new IllegalArgumentException("--image-size must be a multiple of the " + name + " model's patch size " + patch
+                    + " from " + patch + " to 1024, got " + size);
+        }
+        return new Preset(name, trainImages, testImages, model.toBuilder().setImageSize(size).setChannels(ch).build(), maeEpochs,
+                wspEpochs, batchSize, maeBaseLr, wspBaseLr, warmupEpochs, checkpointEverySteps, fewShotSeeds, killServices);
+    }
+
     /** Whether this preset always runs on the committed fixture (smoke: CI, where nothing is downloaded). */
     public boolean fixtureOnly() {
         return name.equals("smoke");

@@ -116,12 +116,29 @@ final class Report {
             h.append("<p style=\"background:#fdd;border:2px solid #c00;padding:8px;font-weight:bold\">")
                     .append(esc(d.get("warning").asText())).append("</p>");
         }
-        h.append("<p>").append(d.get("train_images").asInt()).append(" training and ").append(d.get("test_images").asInt())
-                .append(" test images of Fashion-MNIST from the ").append(esc(d.get("source").asText()))
-                .append(". Captions with the class hashtag at p=").append(n.get("p").asDouble())
-                .append(", a wrong-class hashtag at q=").append(n.get("q").asDouble()).append(" (seed ")
-                .append(n.get("seed").asLong()).append("); vocabulary of ").append(r.get("vocab_size").asInt())
-                .append(" synsets. Finished ").append(esc(r.get("finished_at").asText())).append(" after ")
+        if (d.hasNonNull("kind")) { // a user's corpus, with its own captions
+            JsonNode i = d.get("import");
+            h.append("<p>").append(d.get("train_images").asLong()).append(" training samples of the WebDataset corpus <b>")
+                    .append(esc(d.get("name").asText())).append("</b> (").append(esc(d.get("source").asText())).append(", ")
+                    .append(i.get("shards").asInt()).append(" shards stored as ").append(esc(d.get("stored_as").asText()))
+                    .append("; ").append(i.get("skipped_total").asLong()).append(" samples skipped: ")
+                    .append(esc(i.get("skipped").toString())).append("), labelled from their own captions");
+        } else {
+            h.append("<p>").append(d.get("train_images").asInt()).append(" training and ").append(d.get("test_images").asInt())
+                    .append(" test images of Fashion-MNIST from the ").append(esc(d.get("source").asText()))
+                    .append(". Captions with the class hashtag at p=").append(n.get("p").asDouble())
+                    .append(", a wrong-class hashtag at q=").append(n.get("q").asDouble()).append(" (seed ")
+                    .append(n.get("seed").asLong()).append(")");
+        }
+        JsonNode set = r.get("evaluation_set");
+        if (set != null && set.hasNonNull("warning") && !d.hasNonNull("warning")) {
+            h.append("</p><p style=\"background:#fdd;border:2px solid #c00;padding:8px;font-weight:bold\">")
+                    .append(esc(set.get("warning").asText()));
+        }
+        h.append("; vocabulary of ").append(r.get("vocab_size").asInt()).append(" synsets")
+                .append(set == null ? "" : "; evaluated on " + esc(set.get("name").asText()) + " (" + esc(set.get("source").asText())
+                        + ")")
+                .append(". Finished ").append(esc(r.get("finished_at").asText())).append(" after ")
                 .append(Math.round(r.get("seconds").asDouble())).append(" s.</p>");
         h.append("<h2>Accuracy on the test split</h2><pre>").append(esc(table(r))).append("</pre>");
         h.append(bars(r));
@@ -137,7 +154,7 @@ final class Report {
         if (!reconstructions.isEmpty()) {
             h.append("<h2>MAE reconstructions (75 % of patches removed)</h2><table><tr><th>class</th><th>original</th>")
                     .append("<th>masked</th><th>reconstruction</th></tr>");
-            JsonNode classes = d.get("classes");
+            JsonNode classes = set != null && !d.hasNonNull("classes") ? set.get("classes") : d.get("classes");
             for (Reconstructions.Row row : reconstructions) {
                 h.append("<tr><td>").append(esc(classes.get(row.label()).asText())).append("</td>");
                 for (String src : List.of(row.original(), row.masked(), row.reconstructed())) {

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -102,6 +103,38 @@ class CaptionPipelineTest {
         List<ConsumerRecord<String, byte[]>> out = DevStackClients.consume(kafka, DevStack.TOPIC_LABELED_IMAGES,
                 r -> good.equals(r.key()), 1, Duration.ofSeconds(60));
         assertEquals(List.of("n01855672"), LabeledImage.parseFrom(out.get(0).value()).getSynsetsList());
+    }
+
+    @Test
+    void aShardMemberIsLabelledAndAMalformedMemberReferenceIsDeadLetteredWithTheReason() throws Exception {
+        String run = UUID.randomUUID().toString();
+        String member = "cc/" + run + "/0001";
+        String uri = "shards/cc/shard-00000.tar#" + run + "/0001";
+        DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, member, CaptionRecord.newBuilder().setImageId(member)
+                .setImageUri(uri).setCaption("my #goldenretriever").setSource("test").build().toByteArray());
+        Map<String, String> bad = Map.of(
+                "nokey-" + run, "shards/cc/shard-00000.tar#",
+                "nested-" + run, "shards/cc/sub/shard-00000.tar#k",
+                "wholeshard-" + run, "shards/cc/shard-00000.tar",
+                "index-" + run, "shards/cc/shard-00000.index.jsonl");
+        bad.forEach((id, badUri) -> DevStackClients.produce(kafka, DevStack.TOPIC_CAPTIONS, id, CaptionRecord.newBuilder()
+                .setImageId(id).setImageUri(badUri).setCaption("#dog").build().toByteArray()));
+
+        List<ConsumerRecord<String, byte[]>> out = DevStackClients.consume(kafka, DevStack.TOPIC_LABELED_IMAGES,
+                r -> member.equals(r.key()), 1, Duration.ofSeconds(60));
+        LabeledImage labeled = LabeledImage.parseFrom(out.get(0).value());
+        assertEquals(uri, labeled.getImageUri());
+        assertTrue(labeled.getSynsetsList().contains("n02099601"), labeled.getSynsetsList().toString());
+        List<ConsumerRecord<String, byte[]>> dead = DevStackClients.consume(kafka, DevStack.TOPIC_CAPTIONS_DLQ,
+                r -> bad.containsKey(r.key()), bad.size(), Duration.ofSeconds(60));
+        assertEquals(bad.size(), dead.size());
+        for (ConsumerRecord<String, byte[]> r : dead) {
+            String why = new String(r.headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8);
+            String expected = r.key().startsWith("nokey-") ? "a shard member's key must be 1-512 characters"
+                    : r.key().startsWith("nested-") ? "a shard member's shard must be shards/{dataset}/{shard}.tar"
+                    : "image_uri must name an object under images/ or a shard member shards/";
+            assertTrue(why.contains(expected), r.key() + ": " + why);
+        }
     }
 
     @Test

@@ -25,6 +25,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.maws.label.LabelConfig;
 import dev.maws.label.Labeler;
 import dev.maws.label.api.CaptionLimits;
+import dev.maws.platform.corpus.ShardMember;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.proto.v1.LabeledImage;
 import io.micrometer.core.instrument.Counter;
@@ -259,17 +260,27 @@ public class CaptionProcessor {
         if (id.isEmpty() || id.length() > 256 || hasControlCharacter(id)) {
             throw new IllegalArgumentException("image_id must be 1-256 characters without control characters");
         }
-        // The trainer reads images from the platform bucket's images/ only (records.proto): a record
-        // naming anything else would be labelled here and then read there, so it is refused here.
-        String key = store.keyOf(record.imageUri().toStringUtf8());
-        if (!key.startsWith(IMAGES)) {
-            throw new IllegalArgumentException("image_uri must name an object under " + IMAGES + " of the platform bucket, got "
-                    + (key.length() > 100 ? key.substring(0, 100) + "..." : key));
-        }
+        // The trainer reads images from the platform bucket's images/ objects and shards/ members only
+        // (records.proto): a record naming anything else would be labelled here and then fail there.
+        checkImageUri(record.imageUri().toStringUtf8());
         String caption = record.caption().toStringUtf8();
         limits.checkLength(caption, "caption");
         Labeler.Result result = labeler.label(caption);
         return new Labelled(id, LabeledImageBytes.of(record.imageId(), record.imageUri(), record.caption(), result, LABELER_VERSION));
+    }
+
+    /** An {@code images/...} object of the platform bucket, or a {@link ShardMember} under {@code shards/}. */
+    private void checkImageUri(String uri) {
+        if (ShardMember.isMember(uri)) {
+            ShardMember.parse(uri); // its message says what is wrong
+            return;
+        }
+        String key = store.keyOf(uri);
+        if (!key.startsWith(IMAGES)) {
+            throw new IllegalArgumentException("image_uri must name an object under " + IMAGES + " or a shard member "
+                    + ShardMember.PREFIX + "{dataset}/{shard}.tar#{key} of the platform bucket, got "
+                    + (key.length() > 100 ? key.substring(0, 100) + "..." : key));
+        }
     }
 
     private static boolean hasControlCharacter(String s) {

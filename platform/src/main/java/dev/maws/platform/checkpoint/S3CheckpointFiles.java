@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 import dev.maws.model.checkpoint.CheckpointFiles;
+import dev.maws.platform.objectstore.ChunkPipe;
 import dev.maws.platform.objectstore.ObjectStore;
 
 /**

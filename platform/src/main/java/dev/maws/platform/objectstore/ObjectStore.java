@@ -155,6 +155,36 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code length} bytes of the object from byte {@code offset} (one ranged GET): an image inside a
+     * stored shard, read through its index.
+     *
+     * @throws ObjectStoreException when there is no such object, or it ends before {@code offset + length}
+     */
+    public byte[] getRange(String key, long offset, int length) {
+        checkKey(key);
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("a range needs offset >= 0 and length >= 0, got " + offset + ", " + length);
+        }
+        if (length == 0) {
+            return new byte[0];
+        }
+        byte[] bytes;
+        try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).offset(offset)
+                .length((long) length).build())) {
+            bytes = in.readNBytes(length);
+        } catch (ErrorResponseException e) {
+            throw new ObjectStoreException((isNotFound(e) ? "no object s3://" : "cannot read s3://") + bucket + "/" + key
+                    + " at " + offset + "+" + length, e);
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot read s3://" + bucket + "/" + key + " at " + offset + "+" + length, e);
+        }
+        if (bytes.length < length) {
+            throw new ObjectStoreException("s3://" + bucket + "/" + key + " ends before byte " + (offset + length), null);
+        }
+        return bytes;
+    }
+
     /** The object's bytes, or empty when there is no such object. */
     public Optional<byte[]> find(String key) {
         return read(key, InputStream::readAllBytes); // an object over 2 GB fails rather than coming back cut

@@ -71,6 +71,25 @@ class ObjectStoreTest {
     }
 
     @Test
+    void aRangedGetReadsOnlyTheBytesAskedFor() {
+        byte[] data = new byte[100_000];
+        new java.util.Random(11).nextBytes(data);
+        store.put("shards/ranged/shard-0.tar", data, "application/x-tar");
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 51_200, 51_200 + 4_321),
+                store.getRange("shards/ranged/shard-0.tar", 51_200, 4_321));
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 99_990, 100_000), store.getRange("shards/ranged/shard-0.tar", 99_990, 10),
+                "the last bytes");
+        assertEquals(0, store.getRange("shards/ranged/shard-0.tar", 7, 0).length);
+        ObjectStore.ObjectStoreException past = assertThrows(ObjectStore.ObjectStoreException.class,
+                () -> store.getRange("shards/ranged/shard-0.tar", 99_990, 11));
+        assertTrue(past.getMessage().contains("ends before byte 100001"), past.getMessage());
+        ObjectStore.ObjectStoreException missing = assertThrows(ObjectStore.ObjectStoreException.class,
+                () -> store.getRange("shards/ranged/none.tar", 0, 10));
+        assertTrue(missing.getMessage().startsWith("no object s3://maws/shards/ranged/none.tar"), missing.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> store.getRange("shards/ranged/shard-0.tar", -1, 10));
+    }
+
+    @Test
     void refusesKeysThatCouldEscapeAPrefix() {
         for (String bad : new String[] {"", "/etc/passwd", "checkpoints/../jobs/x.json", "a//b", "./a", "a b", "a\\b"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.find(bad), bad);

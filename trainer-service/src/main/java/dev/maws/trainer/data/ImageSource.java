@@ -1,39 +1,67 @@
 package dev.maws.trainer.data;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import dev.maws.platform.corpus.ShardIndex;
+import dev.maws.platform.corpus.ShardMember;
 import dev.maws.platform.objectstore.ObjectStore;
 
 /**
  * Encoded image bytes by {@code image_uri}, from the platform bucket through a size-bounded LRU
- * cache (a small training set is read from S3 once, not once per epoch). Thread-safe.
+ * cache (a small training set is read from S3 once, not once per epoch). An {@code images/...} key
+ * (or {@code s3://} URI of the platform bucket) is one object read whole; a {@link ShardMember}
+ * ({@code shards/{dataset}/{shard}.tar#{key}}) is looked up in its shard's {@link ShardIndex} (read
+ * once, kept in a cache bounded by entries) and read with one ranged GET of the shard object.
+ * Thread-safe.
  */
 public final class ImageSource {
+    /** Index entries kept across all cached shard indexes (each ~100-300 bytes with its caption). */
+    public static final long DEFAULT_INDEX_CACHE_ENTRIES = 500_000;
+    /** Largest index object read: a shard of 100,000 samples with web captions is ~20 MB. */
+    static final int MAX_INDEX_BYTES = 64 << 20;
+
     private final ObjectStore store;
     private final int maxBytes;
     private final Cache<String, byte[]> cache;
+    private final Cache<String, ShardIndex> indexes;
 
     public ImageSource(ObjectStore store, int maxBytes, long cacheBytes) {
+        this(store, maxBytes, cacheBytes, DEFAULT_INDEX_CACHE_ENTRIES);
+    }
+
+    public ImageSource(ObjectStore store, int maxBytes, long cacheBytes, long indexCacheEntries) {
         this.store = store;
         this.maxBytes = maxBytes;
         this.cache = Caffeine.newBuilder().maximumWeight(cacheBytes)
                 .weigher((String k, byte[] v) -> v.length + k.length() * 2 + 64).build();
+        this.indexes = Caffeine.newBuilder().maximumWeight(indexCacheEntries)
+                .weigher((String k, ShardIndex v) -> Math.max(1, v.entries().size())).build();
     }
 
     /**
-     * The bytes of an {@code images/...} key or {@code s3://bucket/key} URI of the platform bucket.
+     * The bytes of an {@code images/...} key, {@code s3://bucket/key} URI of the platform bucket, or
+     * shard member {@code shards/{dataset}/{shard}.tar#{key}}.
      *
-     * @throws IOException naming the problem (missing object, other bucket, too large, unreadable)
+     * @throws IOException naming the problem (missing object, index or member, other bucket, too large, unreadable)
      */
     public byte[] fetch(String uri) throws IOException {
-        String key = keyOf(uri);
+        boolean member = ShardMember.isMember(uri);
+        String key = member ? uri : keyOf(uri);
         byte[] cached = cache.getIfPresent(key);
         if (cached != null) {
             return cached;
         }
+        byte[] bytes = member ? member(uri) : object(uri, key);
+        cache.put(key, bytes);
+        return bytes;
+    }
+
+    private byte[] object(String uri, String key) throws IOException {
         byte[] bytes;
         try { // one byte past the limit at most: a wrong image_uri may name any object
             bytes = store.findUpTo(key, maxBytes + 1)
@@ -44,8 +72,53 @@ public final class ImageSource {
         if (bytes.length > maxBytes) {
             throw new IOException(uri + " is larger than maws.trainer.data.max-image-bytes=" + maxBytes);
         }
-        cache.put(key, bytes);
         return bytes;
+    }
+
+    private byte[] member(String uri) throws IOException {
+        ShardMember member;
+        try {
+            member = ShardMember.parse(uri);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("image_uri \"" + uri + "\": " + e.getMessage());
+        }
+        ShardIndex.Entry entry = index(member).find(member.key()).orElseThrow(() -> new IOException("image_uri \"" + uri
+                + "\": no key " + member.key() + " in the index s3://" + store.bucket() + "/" + member.indexKey()));
+        if (entry.length() > maxBytes) {
+            throw new IOException(uri + " is larger than maws.trainer.data.max-image-bytes=" + maxBytes);
+        }
+        try {
+            return store.getRange(member.shardKey(), entry.offset(), entry.length());
+        } catch (ObjectStore.ObjectStoreException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** The shard's index, read once (concurrent callers of one shard wait for the same read). */
+    private ShardIndex index(ShardMember member) throws IOException {
+        try {
+            return indexes.get(member.shardKey(), shardKey -> readIndex(member.indexKey()));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private ShardIndex readIndex(String indexKey) {
+        String where = "s3://" + store.bucket() + "/" + indexKey;
+        try {
+            byte[] bytes = store.findUpTo(indexKey, MAX_INDEX_BYTES + 1)
+                    .orElseThrow(() -> new IOException("no shard index " + where + " (is the shard imported?)"));
+            if (bytes.length > MAX_INDEX_BYTES) {
+                throw new IOException("shard index " + where + " is larger than " + MAX_INDEX_BYTES + " bytes");
+            }
+            try (InputStream in = new java.io.ByteArrayInputStream(bytes)) {
+                return ShardIndex.read(in);
+            }
+        } catch (IllegalArgumentException | ObjectStore.ObjectStoreException e) {
+            throw new UncheckedIOException(new IOException("shard index " + where + ": " + e.getMessage(), e));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private String keyOf(String uri) throws IOException {

@@ -1,4 +1,4 @@
-package dev.maws.platform.checkpoint;
+package dev.maws.platform.objectstore;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,9 +12,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * A bounded hand-over of byte chunks from a writer to a reader on other threads. java.io's piped
  * streams tie themselves to the threads that last used them ("Read end dead" once that thread ends),
- * and the S3 client reads an upload's stream on threads of its own.
+ * and the S3 client reads an upload's stream on threads of its own. The writer side of a streamed
+ * upload ({@link ObjectStore#putStream}) whose bytes are produced elsewhere: a checkpoint file, a
+ * corpus shard copied while it is read.
  */
-final class ChunkPipe {
+public final class ChunkPipe {
     private static final byte[] END = new byte[0];
     /** Wakes a reader waiting for a chunk when the writer aborts. */
     private static final byte[] ABORTED = new byte[0];
@@ -24,7 +26,7 @@ final class ChunkPipe {
     private volatile String abortReason;
 
     /** @param capacity chunks in flight; the writer waits when they are all taken */
-    ChunkPipe(int capacity) {
+    public ChunkPipe(int capacity) {
         this.chunks = new ArrayBlockingQueue<>(capacity);
     }
 
@@ -32,14 +34,14 @@ final class ChunkPipe {
      * The writer gives up: the reader's next read fails with {@code reason} instead of seeing an end
      * of stream, so what it feeds (an upload) fails rather than completing with a prefix.
      */
-    void abort(String reason) {
+    public void abort(String reason) {
         abortReason = reason;
         chunks.clear();
         chunks.offer(ABORTED);
     }
 
     /** Each write is one chunk (put a buffer in front); close marks the end of the stream. */
-    OutputStream writer() {
+    public OutputStream writer() {
         return new OutputStream() {
             private boolean closed;
 
@@ -85,7 +87,7 @@ final class ChunkPipe {
     }
 
     /** The bytes written, until the writer closes; closing it makes further writes fail. */
-    InputStream reader() {
+    public InputStream reader() {
         return new InputStream() {
             private byte[] current;
             private int position;
