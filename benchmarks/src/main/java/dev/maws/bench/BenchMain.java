@@ -19,7 +19,8 @@ public final class BenchMain {
             "model", new ModelBenchmark(),
             "label", new LabelBenchmark(),
             "trainer", new TrainerBenchmark(),
-            "inference", new InferenceBenchmark()));
+            "inference", new InferenceBenchmark(),
+            "data", new DataBenchmark()));
 
     private BenchMain() {}
 

@@ -27,7 +27,7 @@ public record Augmentation(boolean randomResizedCrop, double minScale, double ma
     }
 
     /** The crop box (drawn first) and the flip (drawn second) of one view of a {@code width x height} image. */
-    Crop crop(int width, int height, SplittableRandom random) {
+    public Crop crop(int width, int height, SplittableRandom random) {
         double[] box = randomResizedCrop ? cropBox(width, height, random) : new double[] {0, 0, width, height};
         boolean flip = horizontalFlip && random.nextBoolean();
         return new Crop(box[0], box[1], box[2], box[3], flip);
