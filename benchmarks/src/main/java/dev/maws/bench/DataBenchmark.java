@@ -25,8 +25,9 @@ import dev.maws.trainer.data.Augmentation;
  * and the wider of the two), flip, normalise, at 224 px. Measured in images per CPU-second of this
  * process on one thread (per core: JIT and GC threads count against it), and in images per second
  * with a thread per core. The reference is libjpeg-turbo's {@code djpeg} decoding the same files in
- * the same run, its process starts taken off ({@link LibjpegTurboTools}); the two alternate, round by
- * round, so that both see the same machine, and the ratio is the median of the rounds' ratios.
+ * the same run, its process starts taken off ({@link LibjpegTurboTools}, {@code --djpeg-passes} passes
+ * over the set per round); the two alternate, round by round, so that both see the same machine, and
+ * the ratio is the median of the rounds' ratios.
  *
  * <p>Then, unless {@code --no-candidates}, the decoders that were considered, each on one thread:
  * decode alone (ImageIO, TwelveMonkeys, OpenCV, Leptonica) and whole paths (OpenCV's decode + resize,
@@ -48,6 +49,7 @@ final class DataBenchmark implements BenchMain.Benchmark {
         double seconds = 2;
         double warmUp = 3;
         int rounds = 5;
+        int djpegPasses = 3;
         double tjbenchSeconds = 0.1;
         boolean candidates = true;
         for (int i = 0; i < args.length; i++) {
@@ -60,9 +62,11 @@ final class DataBenchmark implements BenchMain.Benchmark {
                 case "--warm-up" -> warmUp = Double.parseDouble(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--tjbench-seconds" -> tjbenchSeconds = Double.parseDouble(args[++i]);
+                case "--djpeg-passes" -> djpegPasses = Integer.parseInt(args[++i]);
                 case "--no-candidates" -> candidates = false;
                 default -> throw new IllegalArgumentException("usage: ./bench data [--photos DIR] [--per-photo N] [--size PX] "
-                        + "[--min-scale S] [--seconds S] [--warm-up S] [--rounds N] [--tjbench-seconds S] [--no-candidates]");
+                        + "[--min-scale S] [--seconds S] [--warm-up S] [--rounds N] [--djpeg-passes N] [--tjbench-seconds S] "
+                        + "[--no-candidates]");
             }
         }
         LibjpegTurboTools.check();
@@ -94,15 +98,16 @@ final class DataBenchmark implements BenchMain.Benchmark {
         for (int r = 0; r < rounds; r++) {
             long seed = r * 1000L;
             Rate ours = measure(i -> paths.chosen(seed + i), 1, n, seconds);
-            LibjpegTurboTools.DjpegCpu dj = LibjpegTurboTools.djpegCpuSeconds(files, tiny);
+            LibjpegTurboTools.DjpegCpu dj = LibjpegTurboTools.djpegCpuSeconds(files, tiny, djpegPasses);
+            double decoded = (double) n * djpegPasses;
             perCore.add(ours.perCpuSecond());
             wall.add(ours.perSecond());
-            djpeg.add(n / dj.decode());
-            djpegGross.add(n / dj.withStarts());
+            djpeg.add(decoded / dj.decode());
+            djpegGross.add(decoded / dj.withStarts());
             startMs.add(dj.startMs());
-            ratios.add(ours.perCpuSecond() / (n / dj.decode()));
+            ratios.add(ours.perCpuSecond() / (decoded / dj.decode()));
             System.out.printf(Locale.ROOT, "round %d: %.0f images/s per core, djpeg %.0f/s (%.2f ms a process start), ratio %.3f%n",
-                    r + 1, ours.perCpuSecond(), n / dj.decode(), dj.startMs(), ratios.get(r));
+                    r + 1, ours.perCpuSecond(), decoded / dj.decode(), dj.startMs(), ratios.get(r));
         }
         List<Double> allPerSecond = new ArrayList<>();
         List<Double> allPerCpu = new ArrayList<>();

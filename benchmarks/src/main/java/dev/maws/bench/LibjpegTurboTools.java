@@ -14,21 +14,22 @@ import java.util.regex.Pattern;
  *
  * <p>{@link #djpegCpuSeconds}: djpeg takes one file per process, so each file costs a process start
  * (~3-8 ms of CPU here) besides its decode (~1 ms). The start is measured and taken off: the photos
- * and, interleaved with them in chunks, as many runs on an 8x8 JPEG, each chunk under one
+ * and, interleaved with them in chunks of 8, as many runs on an 8x8 JPEG, each chunk under one
  * {@code bash} whose {@code times} gives its children's CPU time (user + system). Decode CPU = photo
  * chunks - 8x8 chunks. CPU time, not wall time, because other work on the machine delays a process
- * without making its decode cost more.
+ * without making its decode cost more. The start cost varies by a few percent from run to run, which
+ * is several percent of the decode: hence several passes over the set per measurement.
  *
  * <p>{@link #tjbenchSeconds}: the same library decoding each file in a loop inside one process
  * (tjbench's own timer, wall clock, no process start in it): a cross-check of the subtraction.
  */
 final class LibjpegTurboTools {
     static final String INSTALL_HINT = "apt-get install libjpeg-turbo-progs (Debian)";
-    private static final int CHUNK = 16;
+    private static final int CHUNK = 8;
     private static final Pattern TIMES = Pattern.compile("(\\d+)m([\\d.]+)s\\s+(\\d+)m([\\d.]+)s");
     private static final Pattern FPS = Pattern.compile("Decompress\\s+--> Frame rate:\\s+([\\d.]+) fps");
 
-    /** CPU seconds of djpeg decoding all {@code files} once: with its process starts, and without them. */
+    /** CPU seconds of djpeg decoding all {@code files} {@code passes} times: with its process starts, and without them. */
     record DjpegCpu(double withStarts, double decode, double startMs) {}
 
     private LibjpegTurboTools() {}
@@ -44,15 +45,17 @@ final class LibjpegTurboTools {
         }
     }
 
-    static DjpegCpu djpegCpuSeconds(List<Path> files, Path tinyJpeg) throws IOException, InterruptedException {
+    static DjpegCpu djpegCpuSeconds(List<Path> files, Path tinyJpeg, int passes) throws IOException, InterruptedException {
         double photos = 0;
         double tiny = 0;
-        for (int from = 0; from < files.size(); from += CHUNK) {
-            List<Path> chunk = files.subList(from, Math.min(files.size(), from + CHUNK));
-            photos += childCpu(chunk);
-            tiny += childCpu(java.util.Collections.nCopies(chunk.size(), tinyJpeg));
+        for (int pass = 0; pass < passes; pass++) {
+            for (int from = 0; from < files.size(); from += CHUNK) {
+                List<Path> chunk = files.subList(from, Math.min(files.size(), from + CHUNK));
+                photos += childCpu(chunk);
+                tiny += childCpu(java.util.Collections.nCopies(chunk.size(), tinyJpeg));
+            }
         }
-        return new DjpegCpu(photos, photos - tiny, tiny / files.size() * 1000);
+        return new DjpegCpu(photos, photos - tiny, tiny / files.size() / passes * 1000);
     }
 
     /** Children's CPU seconds of one bash running {@code djpeg -outfile /dev/null FILE} for each file. */
