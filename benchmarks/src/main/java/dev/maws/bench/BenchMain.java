@@ -20,7 +20,8 @@ public final class BenchMain {
             "label", new LabelBenchmark(),
             "trainer", new TrainerBenchmark(),
             "inference", new InferenceBenchmark(),
-            "scale", new ScaleBenchmark()));
+            "scale", new ScaleBenchmark(),
+            "data", new DataBenchmark()));
 
     private BenchMain() {}
 

@@ -1,28 +1,37 @@
 package dev.maws.platform.image;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.Iterator;
-
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
+import java.util.concurrent.Semaphore;
 
 /**
- * PNG/JPEG bytes -> {@link DecodedImage} with the channel count a model takes (1 = luminance,
- * 3 = RGB). The size is read from the header before any pixel is decoded, so a small file that
- * claims a huge image (a decompression bomb) is refused cheaply.
+ * JPEG/PNG/WebP bytes -> model input, with the channel count a model takes (1 = luminance, 3 = RGB),
+ * in the orientation the image's EXIF says it is displayed. The size is read from the header before
+ * any pixel is decoded, so a small file that claims a huge image (a decompression bomb) is refused
+ * cheaply, and a pixel budget bounds what all threads decode at once.
+ *
+ * <p>{@link #decodeCrop} is the training path: the crop is chosen from the header's size, then the
+ * image is decoded and only the crop is resampled into normalised floats ({@link CropSampler}). A
+ * JPEG whose crop is at least 2, 4 or 8 times the output size in both directions is decoded at that
+ * fraction of its size (DCT-domain scaling, {@link NativeImage}): a box of {@code w x h} full-size
+ * pixels resized to {@code size x size} may be read from the image reduced r times when {@code w / r
+ * >= size} and {@code h / r >= size}, i.e. when the reduced crop still has at least one pixel per
+ * output pixel, so no detail the output could show is lost; the result is the full-size sampling
+ * low-pass filtered (less aliased), not bit-identical to it. At ImageNet sizes (~500x375 to 224) it
+ * never applies; it is what keeps multi-megapixel web images cheap.
+ *
+ * <p>{@link #decode} gives the whole image as floats (evaluation, inference). Decoded pixels are those
+ * of libjpeg-turbo, libpng and libwebp; an 8-bit PNG decodes exactly as the JDK's ImageIO decodes it,
+ * a JPEG within a few levels of 255 of any other IDCT.
  */
 public final class ImageDecoder {
     /** Budget permits are kilopixels: a long pixel count in an int semaphore. */
     private static final int PIXELS_PER_PERMIT = 1024;
+    private static final int[] REDUCTIONS = {8, 4, 2};
 
     private final long maxPixels;
     private final String limitName;
     /** Pixels being decoded at once, all threads together; null = no bound. */
-    private final java.util.concurrent.Semaphore budget;
+    private final Semaphore budget;
     private final int budgetPermits;
 
     /** @param maxPixels largest width x height accepted */
@@ -37,8 +46,9 @@ public final class ImageDecoder {
 
     /**
      * @param pixelBudget most pixels decoded at once by all threads together (0 = no bound): a decode
-     *     holds ~19 bytes a pixel (raster, ARGB, floats), so eight threads on 40-megapixel images would
-     *     hold 6 GB; an image waits until the others leave room. At least {@code maxPixels}.
+     *     holds 4 bytes a pixel natively (and {@link #decode} 4 to 12 more as floats), so eight threads
+     *     on 40-megapixel images would hold gigabytes; an image waits until the others leave room. At
+     *     least {@code maxPixels}.
      */
     public ImageDecoder(long maxPixels, String limitName, long pixelBudget) {
         if (pixelBudget != 0 && pixelBudget < maxPixels) {
@@ -48,7 +58,7 @@ public final class ImageDecoder {
         this.maxPixels = maxPixels;
         this.limitName = limitName;
         this.budgetPermits = pixelBudget == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, permits(pixelBudget));
-        this.budget = pixelBudget == 0 ? null : new java.util.concurrent.Semaphore(budgetPermits, true);
+        this.budget = pixelBudget == 0 ? null : new Semaphore(budgetPermits, true);
     }
 
     /** Pixels of the budget free now (all of it when no decode runs); -1 without a budget. */
@@ -60,85 +70,77 @@ public final class ImageDecoder {
         return Math.max(1, (pixels + PIXELS_PER_PERMIT - 1) / PIXELS_PER_PERMIT);
     }
 
-    /** @throws BadImageException saying what is wrong (not an image, too large, unsupported format) */
+    /** The whole displayed image, (C, H, W) floats in [0, 1]. */
     public DecodedImage decode(byte[] bytes, int channels) throws BadImageException {
+        checkChannels(channels);
+        ImageHeader header = header(bytes);
+        int held = acquire(header);
+        try (NativeImage img = NativeImage.decode(bytes, header.format(), 1)) {
+            return CropSampler.toFloats(img, header.orientation(), channels);
+        } finally {
+            release(held);
+        }
+    }
+
+    /**
+     * Decodes the image and writes the crop that {@code chooser} picks (given the displayed size),
+     * resized to {@code size x size}, mirrored if the crop says so and normalised, into {@code out} at
+     * {@code offset} as (C, size, size).
+     */
+    public void decodeCrop(byte[] bytes, int channels, Crop.Chooser chooser, int size, Pixels.Normalization norm,
+            float[] out, int offset) throws BadImageException {
+        checkChannels(channels);
+        ImageHeader header = header(bytes);
+        Crop crop = chooser.choose(header.displayWidth(), header.displayHeight());
+        int reduction = header.format() == ImageHeader.Format.JPEG ? reduction(crop, size) : 1;
+        int held = acquire(header);
+        try (NativeImage img = NativeImage.decode(bytes, header.format(), reduction)) {
+            CropSampler.sample(img, header.orientation(), reduction, crop, size, channels, norm, out, offset);
+        } finally {
+            release(held);
+        }
+    }
+
+    /** The largest DCT reduction (8, 4, 2) that leaves the crop at least {@code size} pixels in both directions; else 1. */
+    static int reduction(Crop crop, int size) {
+        for (int r : REDUCTIONS) {
+            if (crop.width() / r >= size && crop.height() / r >= size) {
+                return r;
+            }
+        }
+        return 1;
+    }
+
+    private static void checkChannels(int channels) {
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
         }
-        int[] held = {0}; // budget permits taken by read(), given back once the floats exist
-        try {
-            return toFloats(read(bytes, held), channels);
-        } finally {
-            if (held[0] > 0) {
-                budget.release(held[0]);
-            }
-        }
     }
 
-    private static DecodedImage toFloats(BufferedImage img, int channels) {
-        int w = img.getWidth();
-        int h = img.getHeight();
-        int plane = h * w;
-        float[] px = new float[channels * plane];
-        if (img.getType() == BufferedImage.TYPE_BYTE_GRAY && channels == 1) {
-            // the common grayscale case straight from the raster (getRGB would also apply sRGB conversion)
-            byte[] gray = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
-            for (int i = 0; i < plane; i++) {
-                px[i] = (gray[i] & 0xff) / 255f;
-            }
-            return new DecodedImage(channels, h, w, px);
+    private ImageHeader header(byte[] bytes) throws BadImageException {
+        ImageHeader header = ImageHeader.read(bytes);
+        long w = header.width();
+        long h = header.height();
+        if (w <= 0 || h <= 0 || w * h > maxPixels) {
+            throw new BadImageException("image is " + w + "x" + h + " pixels; at most " + maxPixels + " are accepted"
+                    + (limitName.isEmpty() ? "" : " (" + limitName + ")"));
         }
-        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-        for (int i = 0; i < plane; i++) {
-            int p = argb[i];
-            float r = ((p >> 16) & 0xff) / 255f;
-            float g = ((p >> 8) & 0xff) / 255f;
-            float b = (p & 0xff) / 255f;
-            if (channels == 1) {
-                // ITU-R BT.601 luma, what PIL's convert("L") computes
-                px[i] = 0.299f * r + 0.587f * g + 0.114f * b;
-            } else {
-                px[i] = r;
-                px[plane + i] = g;
-                px[2 * plane + i] = b;
-            }
-        }
-        return new DecodedImage(channels, h, w, px);
+        return header;
     }
 
-    private BufferedImage read(byte[] bytes, int[] held) throws BadImageException {
-        // an in-memory stream: ImageIO.createImageInputStream would spool through a temporary file (3x slower)
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new BadImageException("not a PNG or JPEG image (" + bytes.length + " bytes, unknown format)");
-            }
-            ImageReader reader = readers.next();
-            try {
-                String format = reader.getFormatName().toLowerCase(java.util.Locale.ROOT);
-                if (!format.equals("png") && !format.equals("jpeg")) {
-                    throw new BadImageException("images must be PNG or JPEG, this one is " + format);
-                }
-                reader.setInput(in, true, true);
-                long w = reader.getWidth(0);
-                long h = reader.getHeight(0);
-                if (w <= 0 || h <= 0 || w * h > maxPixels) {
-                    throw new BadImageException("image is " + w + "x" + h + " pixels; at most " + maxPixels + " are accepted"
-                            + (limitName.isEmpty() ? "" : " (" + limitName + ")"));
-                }
-                if (budget != null) { // uninterruptible: a wait here ends as soon as another decode finishes
-                    held[0] = (int) Math.min(budgetPermits, permits(w * h));
-                    budget.acquireUninterruptibly(held[0]);
-                }
-                return reader.read(0);
-            } finally {
-                reader.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof BadImageException bad) {
-                throw bad;
-            }
-            throw new BadImageException("corrupt image: " + e.getMessage());
+    /** Takes the image's share of the budget (uninterruptibly: a wait ends as soon as another decode finishes). */
+    private int acquire(ImageHeader header) {
+        if (budget == null) {
+            return 0;
+        }
+        int held = (int) Math.min(budgetPermits, permits((long) header.width() * header.height()));
+        budget.acquireUninterruptibly(held);
+        return held;
+    }
+
+    private void release(int held) {
+        if (held > 0) {
+            budget.release(held);
         }
     }
 

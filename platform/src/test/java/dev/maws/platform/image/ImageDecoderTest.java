@@ -45,6 +45,58 @@ class ImageDecoderTest {
     }
 
     @Test
+    void aTruncatedJpegIsRefusedAsCorruptAndNothingIsHeld() {
+        ImageDecoder decoder = new ImageDecoder(1_000_000, "x", 2_000_000);
+        byte[] jpeg = TestImages.jpeg(TestImages.pattern(200, 150), 0.9f);
+        byte[] cut = Arrays.copyOf(jpeg, jpeg.length * 2 / 3);
+        ImageDecoder.BadImageException e = assertThrows(ImageDecoder.BadImageException.class, () -> decoder.decode(cut, 3));
+        assertTrue(e.getMessage().startsWith("corrupt image: the JPEG data is damaged or ends early"), e.getMessage());
+        assertThrows(ImageDecoder.BadImageException.class,
+                () -> decoder.decodeCrop(cut, 3, Crop::whole, 64, Pixels.Normalization.standard(3), new float[3 * 64 * 64], 0));
+        assertThrows(ImageDecoder.BadImageException.class, () -> decoder.decode(Arrays.copyOf(jpeg, 100), 3));
+        assertEquals(2_000_000, decoder.freeBudgetPixels(), 1024);
+    }
+
+    @Test
+    void aFortyMegapixelImageIsRefusedFromItsHeaderAlone() throws Exception {
+        byte[] png = png(8, 8);
+        // IHDR claims 8000 x 5000; no pixel data for that size follows
+        java.nio.ByteBuffer.wrap(png, 16, 8).putInt(8000).putInt(5000);
+        ImageDecoder.BadImageException e = assertThrows(ImageDecoder.BadImageException.class,
+                () -> new ImageDecoder(36_000_000, "maws.max-image-pixels").decode(png, 3));
+        assertEquals("image is 8000x5000 pixels; at most 36000000 are accepted (maws.max-image-pixels)", e.getMessage());
+    }
+
+    @Test
+    void aOneByOneImageDecodes() throws Exception {
+        ImageDecoder decoder = new ImageDecoder(1_000_000);
+        BufferedImage one = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        one.setRGB(0, 0, 0x336699);
+        DecodedImage fromPng = decoder.decode(TestImages.png(one), 3);
+        assertEquals(0x33 / 255f, fromPng.at(0, 0, 0), 1e-6);
+        assertEquals(0x99 / 255f, fromPng.at(2, 0, 0), 1e-6);
+        DecodedImage fromJpeg = decoder.decode(TestImages.jpeg(one, 0.9f), 3);
+        assertEquals(1, fromJpeg.width());
+        assertEquals(0x66 / 255f, fromJpeg.at(1, 0, 0), 3 / 255f);
+        float[] out = new float[3 * 8 * 8];
+        decoder.decodeCrop(TestImages.jpeg(one, 0.9f), 3, Crop::whole, 8, Pixels.Normalization.standard(3), out, 0);
+        assertEquals((0x33 / 255f - 0.485f) / 0.229f, out[63], 3 / 255f / 0.229f);
+    }
+
+    @Test
+    void whatIsNotAnImageIsRefusedWithWhatItIs() {
+        ImageDecoder decoder = new ImageDecoder(1_000_000);
+        ImageDecoder.BadImageException text = assertThrows(ImageDecoder.BadImageException.class,
+                () -> decoder.decode("a caption, not a picture".getBytes(java.nio.charset.StandardCharsets.UTF_8), 3));
+        assertEquals("not a PNG, JPEG or WebP image (24 bytes, unknown format)", text.getMessage());
+        ImageDecoder.BadImageException gif = assertThrows(ImageDecoder.BadImageException.class,
+                () -> decoder.decode("GIF89a\1\0\1\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 3));
+        assertEquals("images must be PNG, JPEG or WebP, this one is gif", gif.getMessage());
+        assertThrows(ImageDecoder.BadImageException.class, () -> decoder.decode(new byte[0], 3));
+        assertThrows(ImageDecoder.BadImageException.class, () -> decoder.decode(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}, 3));
+    }
+
+    @Test
     void aBudgetThatCouldNotHoldTheLargestImageIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ImageDecoder(40_000, "x", 39_999));

@@ -2,7 +2,8 @@ package dev.maws.trainer.data;
 
 import java.util.SplittableRandom;
 
-import dev.maws.platform.image.DecodedImage;
+import dev.maws.platform.image.Crop;
+import dev.maws.platform.image.ImageDecoder;
 import dev.maws.platform.image.Pixels;
 
 /**
@@ -16,22 +17,20 @@ public record Augmentation(boolean randomResizedCrop, double minScale, double ma
 
     public static final Augmentation NONE = new Augmentation(false, 1, 1, false);
 
-    /** Writes the augmented, normalised (C, size, size) view of {@code img} into {@code out} at {@code offset}. */
-    public void apply(DecodedImage img, int size, Pixels.Normalization norm, SplittableRandom random, float[] out,
-            int offset) {
-        double x0 = 0;
-        double y0 = 0;
-        double w = img.width();
-        double h = img.height();
-        if (randomResizedCrop) {
-            double[] box = cropBox(img.width(), img.height(), random);
-            x0 = box[0];
-            y0 = box[1];
-            w = box[2];
-            h = box[3];
-        }
+    /**
+     * Decodes {@code image} and writes its augmented, normalised (C, size, size) view into {@code out}
+     * at {@code offset}: the crop is drawn from the header's size, so only the crop is resampled.
+     */
+    public void apply(ImageDecoder decoder, byte[] image, int channels, int size, Pixels.Normalization norm,
+            SplittableRandom random, float[] out, int offset) throws ImageDecoder.BadImageException {
+        decoder.decodeCrop(image, channels, (w, h) -> crop(w, h, random), size, norm, out, offset);
+    }
+
+    /** The crop box (drawn first) and the flip (drawn second) of one view of a {@code width x height} image. */
+    public Crop crop(int width, int height, SplittableRandom random) {
+        double[] box = randomResizedCrop ? cropBox(width, height, random) : new double[] {0, 0, width, height};
         boolean flip = horizontalFlip && random.nextBoolean();
-        Pixels.cropResize(img, x0, y0, w, h, size, flip, norm, out, offset);
+        return new Crop(box[0], box[1], box[2], box[3], flip);
     }
 
     /** (x0, y0, w, h) of a random crop; after 10 misses the largest centred crop of a valid ratio. */

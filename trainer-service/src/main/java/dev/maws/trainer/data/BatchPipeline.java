@@ -291,7 +291,7 @@ public final class BatchPipeline implements AutoCloseable {
         long seed = Seeds.mix(s.seed(), AUGMENT, epoch, index);
         Future<float[]> f = pool.submit(() -> {
             float[] out = new float[per];
-            s.augmentation().apply(decoder.decode(images.fetch(uri), s.channels()), s.imageSize(), norm,
+            s.augmentation().apply(decoder, images.fetch(uri), s.channels(), s.imageSize(), norm,
                     new SplittableRandom(seed), out, 0);
             return out;
         });
