@@ -21,9 +21,9 @@ import javax.imageio.stream.ImageOutputStream;
  * ImageNet-like JPEGs cut from real photographs: from each source photo, {@code perPhoto} windows of
  * 4:3 (one in four 3:4, portrait), each between 60 % and 100 % of the side of the largest such
  * window, scaled to 500x375 (or 375x500) and written at JPEG quality 90 with 4:2:0 chroma (the JDK's
- * writer, whose quality 0.9 is libjpeg's {@code -quality 90}). Scaled down three to ten times, as a
- * web photo is from its camera's, so that a pixel carries as much detail as in ImageNet. The set is
- * the same for the same sources and seed.
+ * writer, whose quality 0.9 is libjpeg's {@code -quality 90}): scaled down three to ten times, as a
+ * web photo is from its camera's. The set is the same for the same sources and seed; its bits per
+ * pixel are in the benchmark's output, since they set the entropy-decoding work.
  */
 final class PhotoSet {
     static final int LONG_SIDE = 500;
@@ -119,7 +119,7 @@ final class PhotoSet {
         return name.matches("\\d+x\\d+") ? source.getParent().getParent().getParent().getFileName().toString() : name;
     }
 
-    /** Halves with bilinear filtering while more than twice too large, then one bilinear step: no aliasing. */
+    /** Halves while more than twice too large, then one step to the size, each drawn bicubic: little aliasing. */
     private static BufferedImage downscale(BufferedImage src, int w, int h) {
         BufferedImage img = src;
         while (img.getWidth() >= 2 * w && img.getHeight() >= 2 * h) {

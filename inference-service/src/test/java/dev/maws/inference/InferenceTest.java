@@ -342,7 +342,7 @@ class InferenceTest {
                 .getEmbeddings(0).getValuesCount(), "an MAE checkpoint embeds");
         assertStatus(Status.Code.INVALID_ARGUMENT, "without a classification head",
                 () -> grpc.classify(ClassifyRequest.newBuilder().setModel(mae + "/step-5").addImages(png(0)).build()));
-        assertStatus(Status.Code.INVALID_ARGUMENT, "images[1]: images must be PNG or JPEG, this one is gif",
+        assertStatus(Status.Code.INVALID_ARGUMENT, "images[1]: images must be PNG, JPEG or WebP, this one is gif",
                 () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(0))
                         .addImages(Image.newBuilder().setData(ByteString.copyFromUtf8("GIF89a, or rather not"))).build()));
         byte[] truncated = java.util.Arrays.copyOf(images.png(0), images.png(0).length / 2);

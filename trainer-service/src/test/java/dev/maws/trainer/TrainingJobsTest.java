@@ -216,7 +216,7 @@ class TrainingJobsTest {
         }
         assertTrue(e.getMessage().contains("could not be used, more than maws.trainer.data.max-bad-image-fraction=0.005; last: "),
                 e.getMessage());
-        assertTrue(e.getMessage().contains("no-such-image.png") || e.getMessage().contains("not a PNG or JPEG"), e.getMessage());
+        assertTrue(e.getMessage().contains("no-such-image.png") || e.getMessage().contains("not a PNG, JPEG or WebP"), e.getMessage());
     }
 
     @Test

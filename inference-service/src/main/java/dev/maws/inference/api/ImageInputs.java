@@ -84,7 +84,7 @@ public class ImageInputs {
                 }
                 return bytes;
             }
-            default -> throw new IllegalArgumentException("an image needs data (PNG/JPEG bytes) or uri");
+            default -> throw new IllegalArgumentException("an image needs data (PNG/JPEG/WebP bytes) or uri");
         }
     }
 }

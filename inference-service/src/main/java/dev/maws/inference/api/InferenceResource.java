@@ -55,7 +55,7 @@ public class InferenceResource {
     @Path("embed")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Feature vectors of images", description = "{\"model\": \"{job}/latest\", \"images\": "
-            + "[{\"data\": \"<base64 PNG/JPEG>\"} | {\"uri\": \"images/...\"}], \"pooling\": \"POOLING_MEAN\", \"normalize\": true}")
+            + "[{\"data\": \"<base64 PNG/JPEG/WebP>\"} | {\"uri\": \"images/...\"}], \"pooling\": \"POOLING_MEAN\", \"normalize\": true}")
     public Response embed(String body) {
         return respond(() -> metrics.timed("embed", () -> inference.embed(parse(body, EmbedRequest.newBuilder()).build())));
     }

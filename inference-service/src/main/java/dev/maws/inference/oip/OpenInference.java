@@ -16,7 +16,7 @@ import dev.maws.proto.v1.Image;
 /**
  * The Open Inference Protocol v2 for both transports (REST {@link OpenInferenceResource}, gRPC
  * {@link OpenInferenceGrpcService}): a model is a job, a version a checkpoint step ("step-{n}", none =
- * the latest). Inputs: {@code image} (BYTES, PNG/JPEG, shape [N]) or {@code pixels} (FP32
+ * the latest). Inputs: {@code image} (BYTES, PNG/JPEG/WebP, shape [N]) or {@code pixels} (FP32
  * [N, C, S, S], normalised as in training). Outputs: {@code embedding} (FP32 [N, D], the model's
  * pooling) and, for WSP checkpoints, {@code probabilities} (FP32 [N, V], vocabulary order).
  */

@@ -121,7 +121,7 @@ public class OpenInferenceGrpcService extends MutinyGRPCInferenceServiceGrpc.GRP
     }
 
     private static OpenInference.Input images(ModelInferRequest.InferInputTensor in, ByteString raw) {
-        OpenInference.require(in.getDatatype().equals("BYTES"), "input image must be BYTES (PNG/JPEG), not " + in.getDatatype());
+        OpenInference.require(in.getDatatype().equals("BYTES"), "input image must be BYTES (PNG/JPEG/WebP), not " + in.getDatatype());
         List<Image> images = new ArrayList<>();
         if (raw == null) {
             in.getContents().getBytesContentsList().forEach(b -> images.add(Image.newBuilder().setData(b).build()));

@@ -115,7 +115,7 @@ public class OpenInferenceResource {
             Tensor in = request.inputs().get(0);
             OpenInference.Input input;
             if ("image".equals(in.name())) {
-                require("BYTES".equals(in.datatype()), "input image must be BYTES (base64 PNG/JPEG), not " + in.datatype());
+                require("BYTES".equals(in.datatype()), "input image must be BYTES (base64 PNG/JPEG/WebP), not " + in.datatype());
                 List<Image> images = new ArrayList<>();
                 for (Object o : data(in)) {
                     require(o instanceof String, "image data must be base64 strings");
