@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,28 +24,8 @@ class DistributedTrainingTest {
     Path tmp;
 
     private List<Process> launch(String stage, int world) throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        List<Process> procs = new ArrayList<>();
-        for (int rank = 0; rank < world; rank++) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m", "-cp", System.getProperty("java.class.path")));
-            for (String p : List.of("ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR")) {
-                if (System.getProperty(p) != null) {
-                    cmd.add("-D" + p + "=" + System.getProperty(p));
-                }
-            }
-            cmd.addAll(List.of(TrainingWorker.class.getName(), stage, Integer.toString(STEPS),
-                    tmp.resolve(stage + "-" + world + "-" + rank + ".bin").toString()));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(tmp.resolve(stage + "-" + world + "-" + rank + ".log").toFile());
-            pb.environment().putAll(Map.of("MASTER_ADDR", "127.0.0.1", "MASTER_PORT", Integer.toString(port), "WORLD_SIZE",
-                    Integer.toString(world), "RANK", Integer.toString(rank), "OMP_NUM_THREADS", "1"));
-            procs.add(pb.start());
-        }
-        return procs;
+        return Workers.start(TrainingWorker.class, world, tmp, stage + "-" + world, stage, Integer.toString(STEPS),
+                tmp.resolve(stage + "-" + world).toString());
     }
 
     private void finish(List<Process> procs, String stage, int world) throws Exception {

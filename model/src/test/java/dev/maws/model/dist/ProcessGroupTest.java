@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -29,30 +28,13 @@ class ProcessGroupTest {
         }
     }
 
-    private Process worker(int rank, int world, int port) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path")));
-        for (String p : List.of("ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR")) {
-            if (System.getProperty(p) != null) {
-                cmd.add("-D" + p + "=" + System.getProperty(p));
-            }
-        }
-        cmd.add(AllReduceWorker.class.getName());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("rank" + rank + ".log").toFile());
-        pb.environment().putAll(java.util.Map.of("MASTER_ADDR", "127.0.0.1", "MASTER_PORT", Integer.toString(port),
-                "WORLD_SIZE", Integer.toString(world), "RANK", Integer.toString(rank)));
-        return pb.start();
-    }
-
     @Test
     void twoWorkersEndWithTheMeanOfTheirArraysInEveryBucket() throws Exception {
-        int port = freePort();
-        List<Process> workers = List.of(worker(0, 2, port), worker(1, 2, port));
+        List<Process> workers = Workers.start(AllReduceWorker.class, 2, tmp, "rank");
         for (int rank = 0; rank < 2; rank++) {
             Process p = workers.get(rank);
             assertTrue(p.waitFor(3, TimeUnit.MINUTES), "worker " + rank + " did not finish");
-            String log = Files.readString(tmp.resolve("rank" + rank + ".log"), StandardCharsets.UTF_8);
+            String log = Files.readString(tmp.resolve("rank-" + rank + ".log"), StandardCharsets.UTF_8);
             assertEquals(0, p.exitValue(), log);
             // (1 + 2) / 2 * (i + 1), three rounds of means leave it there; the group holds our one reference
             String expected = "rank " + rank + " of 2: 1.5/1.5 3.0/3.0 4.5/4.5 6.0/6.0 references 1";

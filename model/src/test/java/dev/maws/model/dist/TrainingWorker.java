@@ -21,8 +21,9 @@ import dev.maws.model.wsp.WspClassifier;
 /**
  * One worker of {@link DistributedTrainingTest}: tiny-28 WSP or MAE for some steps on a global batch
  * of synthetic images split over the workers of its launch environment; writes each step's loss and
- * the final parameters to a file. Every sample's pixels, labels and mask noise depend on its place in
- * the global batch only, so any number of workers trains the same job.
+ * the final parameters to {@code PREFIX-RANK.bin} (arguments: wsp|mae, steps, PREFIX). Every sample's
+ * pixels, labels and mask noise depend on its place in the global batch only, so any number of
+ * workers trains the same job.
  */
 public final class TrainingWorker {
     static final int BATCH = 8;
@@ -33,8 +34,8 @@ public final class TrainingWorker {
     public static void main(String[] args) throws Exception {
         String stage = args[0];
         int steps = Integer.parseInt(args[1]);
-        Path out = Path.of(args[2]);
         LaunchEnv env = LaunchEnv.from(Map.copyOf(System.getenv()));
+        Path out = Path.of(args[2] + "-" + env.rank() + ".bin");
         int from = BATCH * env.rank() / env.worldSize();
         int to = BATCH * (env.rank() + 1) / env.worldSize();
         int per = CONFIG.channels() * CONFIG.imageSize() * CONFIG.imageSize();
