@@ -128,6 +128,46 @@ public final class ProcessGroup implements AutoCloseable, TrainingStep.GradientS
         }
     }
 
+    /**
+     * Rank 0's {@code values} on every rank (c10d all-reduce of int64s to which the other ranks add
+     * zeros: how a small piece of metadata, such as the epoch's offsets, is made the same everywhere).
+     * Every rank passes an array of the same length.
+     */
+    public long[] broadcastFromRankZero(long[] values) throws IOException {
+        return allReduceSum(env.rank() == 0 ? values : new long[values.length]);
+    }
+
+    /**
+     * Every rank's {@code mine}, by rank ({@code [worldSize][mine.length]}; every rank passes the same
+     * length): an all-gather made of one all-reduce in which each rank fills its own row.
+     */
+    public long[][] allGather(long[] mine) throws IOException {
+        int n = mine.length;
+        long[] rows = new long[env.worldSize() * n];
+        System.arraycopy(mine, 0, rows, env.rank() * n, n);
+        long[] summed = allReduceSum(rows);
+        long[][] out = new long[env.worldSize()][];
+        for (int r = 0; r < out.length; r++) {
+            out[r] = java.util.Arrays.copyOfRange(summed, r * n, (r + 1) * n);
+        }
+        return out;
+    }
+
+    /** Element-wise sums over the ranks of int64 values, exact (no float rounding). */
+    long[] allReduceSum(long[] values) throws IOException {
+        if (group == 0) {
+            throw new IllegalStateException("the process group is closed");
+        }
+        if (values.length == 0) {
+            return values;
+        }
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            NDArray a = m.create(values);
+            C10dNative.allreduceSum(group, new long[] {((PtNDArray) a).getHandle()}, timeoutMs);
+            return a.toLongArray();
+        }
+    }
+
     /** The strong references held on the native group (tests: one, ours). */
     int groupReferences() {
         return C10dNative.referenceCount(group);

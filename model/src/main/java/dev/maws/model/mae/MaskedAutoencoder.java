@@ -78,12 +78,25 @@ public final class MaskedAutoencoder {
      * @return idsKeep (N, keep) int64; idsRestore (N, L) int64; mask (N, L) float, 0 is keep, 1 is remove
      */
     public Masking randomMasking(NDManager m, int n, double maskRatio, Random random) {
-        int l = config.numPatches();
-        int keep = keepCount(maskRatio);
-        float[] noise = new float[n * l];
+        float[] noise = new float[n * config.numPatches()];
         for (int i = 0; i < noise.length; i++) {
             noise[i] = random.nextFloat();
         }
+        return randomMasking(m, n, maskRatio, noise);
+    }
+
+    /**
+     * The same from given noise: {@code noise} (N, L) in [0, 1), sample after sample. A sample's mask
+     * depends on its own row only, so a job can draw each sample's noise from a seed of that sample
+     * and mask it the same way whichever batch, device or process it lands in.
+     */
+    public Masking randomMasking(NDManager m, int n, double maskRatio, float[] noise) {
+        int l = config.numPatches();
+        if (noise.length != n * l) {
+            throw new IllegalArgumentException("noise for " + n + " samples of " + l + " patches has " + noise.length
+                    + " values");
+        }
+        int keep = keepCount(maskRatio);
         NDArray idsShuffle = HostArrays.floats(m, noise, new Shape(n, l)).argSort(1); // ascend: small is keep, large is remove
         NDArray idsRestore = idsShuffle.argSort(1);
         NDArray idsKeep = idsShuffle.get(new NDIndex(":, :{}", keep));
@@ -153,7 +166,16 @@ public final class MaskedAutoencoder {
     /** imgs: (N, C, H, W) -> loss, pred (N, L, p*p*C), mask (N, L). */
     public Output forward(NDArray imgs, double maskRatio, Random random) {
         int n = Math.toIntExact(imgs.getShape().get(0));
-        Masking masking = randomMasking(imgs.getManager(), n, maskRatio, random);
+        return forward(imgs, randomMasking(imgs.getManager(), n, maskRatio, random));
+    }
+
+    /** imgs: (N, C, H, W), noise: (N, L) -> loss, pred, mask (see {@link #randomMasking(NDManager, int, double, float[])}). */
+    public Output forward(NDArray imgs, double maskRatio, float[] noise) {
+        int n = Math.toIntExact(imgs.getShape().get(0));
+        return forward(imgs, randomMasking(imgs.getManager(), n, maskRatio, noise));
+    }
+
+    private Output forward(NDArray imgs, Masking masking) {
         NDArray latent = forwardEncoder(imgs, masking);
         NDArray pred = forwardDecoder(latent, masking);
         return new Output(forwardLoss(imgs, pred, masking.mask()), pred, masking.mask());

@@ -35,6 +35,12 @@ public final class AllReduceWorker {
                 out.append(' ').append(a.min().getFloat()).append('/').append(a.max().getFloat());
             }
             System.out.println(out.append(" references ").append(group.groupReferences()));
+            // int64 metadata: exact beyond float's 24 bits
+            long big = (1L << 53) + 1;
+            long[] broadcast = group.broadcastFromRankZero(new long[] {big + env.rank(), -7 * (env.rank() + 1)});
+            long[][] gathered = group.allGather(new long[] {big * (env.rank() + 1), env.rank()});
+            System.out.println("broadcast " + java.util.Arrays.toString(broadcast) + " gathered "
+                    + java.util.Arrays.deepToString(gathered));
         }
     }
 }

@@ -39,6 +39,9 @@ class ProcessGroupTest {
             // (1 + 2) / 2 * (i + 1), three rounds of means leave it there; the group holds our one reference
             String expected = "rank " + rank + " of 2: 1.5/1.5 3.0/3.0 4.5/4.5 6.0/6.0 references 1";
             assertTrue(log.lines().anyMatch(expected::equals), "expected \"" + expected + "\" in:\n" + log);
+            long big = (1L << 53) + 1;
+            String metadata = "broadcast [" + big + ", -7] gathered [[" + big + ", 0], [" + 2 * big + ", 1]]";
+            assertTrue(log.lines().anyMatch(metadata::equals), "expected \"" + metadata + "\" in:\n" + log);
         }
     }
 

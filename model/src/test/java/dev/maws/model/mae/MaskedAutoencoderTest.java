@@ -90,6 +90,27 @@ class MaskedAutoencoderTest {
     }
 
     @Test
+    void aSampleIsMaskedByItsOwnRowOfNoiseWhateverBatchItIsIn() {
+        try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
+            MaskedAutoencoder mae = new MaskedAutoencoder(p, config, true);
+            int l = config.numPatches();
+            float[] noise = new float[2 * l];
+            Random r = new Random(4);
+            for (int i = 0; i < noise.length; i++) {
+                noise[i] = r.nextFloat();
+            }
+            float[] all = mae.randomMasking(m, 2, 0.75, noise).mask().toFloatArray();
+            float[] second = mae.randomMasking(m, 1, 0.75, java.util.Arrays.copyOfRange(noise, l, 2 * l)).mask()
+                    .toFloatArray();
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, l, 2 * l), second);
+            // the Random form is this one over the noise it draws
+            float[] drawn = mae.randomMasking(m, 2, 0.75, new Random(4)).mask().toFloatArray();
+            assertArrayEquals(all, drawn);
+            assertThrows(IllegalArgumentException.class, () -> mae.randomMasking(m, 3, 0.75, noise));
+        }
+    }
+
+    @Test
     void theLossIgnoresVisiblePatches() {
         try (NDManager m = NDManager.newBaseManager(); Parameters p = new Parameters(m, 1)) {
             MaskedAutoencoder mae = new MaskedAutoencoder(p, config, true);
