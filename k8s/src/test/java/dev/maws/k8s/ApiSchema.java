@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.Annotated;
 import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import com.networknt.schema.JsonSchema;
@@ -52,6 +53,8 @@ import io.strimzi.api.kafka.model.topic.KafkaTopic;
  * only warn), as do wrong types and unknown {@code type} discriminators (storage, listener, ...).</li>
  * <li>KEDA's {@code ScaledObject}: a JSON Schema written from KEDA's ScaledObject and Kafka-scaler
  * reference ({@code schemas/keda-scaledobject-v1alpha1.json}).</li>
+ * <li>Kubeflow Trainer's {@code TrainJob} and {@code TrainingRuntime}: the openAPIV3Schema of their CRDs in
+ * Trainer v2.3.0 ({@code schemas/trainer-*.json}), applied like the API server applies a structural schema.</li>
  * </ul>
  * A kind with none of these is a problem too: every rendered object must be checked by something.
  */
@@ -82,6 +85,15 @@ final class ApiSchema {
     /** Custom resources checked by a JSON Schema of ours: apiVersion/kind -> schema resource. */
     private static final Map<String, String> JSON_SCHEMAS = Map.of(
             "keda.sh/v1alpha1/ScaledObject", "/schemas/keda-scaledobject-v1alpha1.json");
+
+    /**
+     * Custom resources checked by the openAPIV3Schema of their CRD, copied from the operator's release
+     * (schemas/README.md): apiVersion/kind -> schema resource. Read as the API server reads a structural
+     * schema ({@link #structural}).
+     */
+    private static final Map<String, String> CRD_SCHEMAS = Map.of(
+            "trainer.kubeflow.org/v1alpha1/TrainJob", "/schemas/trainer-trainjob-v1alpha1.json",
+            "trainer.kubeflow.org/v1alpha1/TrainingRuntime", "/schemas/trainer-trainingruntime-v1alpha1.json");
 
     /**
      * Strict Jackson for Strimzi's model: its classes (and fabric8's, which it embeds) collect unknown fields in
@@ -118,6 +130,9 @@ final class ApiSchema {
         } else if (JSON_SCHEMAS.containsKey(key)) {
             kubernetes(Manifests.map(obj, "metadata"), V1ObjectMeta.class, problems);
             jsonSchema(obj, JSON_SCHEMAS.get(key), problems);
+        } else if (CRD_SCHEMAS.containsKey(key)) {
+            kubernetes(Manifests.map(obj, "metadata"), V1ObjectMeta.class, problems);
+            jsonSchema(obj, CRD_SCHEMAS.get(key), problems);
         } else {
             problems.add("no schema known for " + key + " (add it to ApiSchema)");
         }
@@ -169,11 +184,54 @@ final class ApiSchema {
                 if (in == null) {
                     throw new IllegalStateException("schema resource missing: " + r);
                 }
-                return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7).getSchema(in);
+                JsonNode schema = Manifests.JSON.readTree(in);
+                if (CRD_SCHEMAS.containsValue(r)) {
+                    // The root's metadata is ObjectMeta, checked above like every other object's.
+                    JsonNode rootMetadata = schema.path("properties").path("metadata");
+                    structural(schema);
+                    if (rootMetadata instanceof ObjectNode m) {
+                        m.remove("additionalProperties");
+                    }
+                }
+                return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7).getSchema(schema);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
         });
+    }
+
+    /**
+     * A CRD's structural schema as the API server applies it: an object has only the fields its schema lists
+     * (unless {@code x-kubernetes-preserve-unknown-fields} or {@code additionalProperties} says otherwise; the
+     * server drops the others, and kubectl's strict field validation, its default, rejects them), and an
+     * {@code x-kubernetes-int-or-string} value is an integer or a string. The other {@code x-kubernetes-*}
+     * extensions (list types, CEL rules) are left out: this validator does not know them.
+     */
+    static void structural(JsonNode node) {
+        if (!(node instanceof ObjectNode schema)) {
+            return;
+        }
+        boolean preserve = schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false);
+        if (schema.path("x-kubernetes-int-or-string").asBoolean(false) && !schema.has("type") && !schema.has("anyOf")) {
+            schema.putArray("type").add("integer").add("string");
+        }
+        if ("object".equals(schema.path("type").asText()) && !schema.has("additionalProperties") && !preserve) {
+            schema.put("additionalProperties", false);
+        }
+        List<String> extensions = new ArrayList<>();
+        schema.fieldNames().forEachRemaining(f -> {
+            if (f.startsWith("x-kubernetes-")) {
+                extensions.add(f);
+            }
+        });
+        schema.remove(extensions);
+        schema.path("properties").forEach(ApiSchema::structural);
+        structural(schema.get("items"));
+        structural(schema.get("additionalProperties"));
+        for (String combinator : List.of("anyOf", "allOf", "oneOf")) {
+            schema.path(combinator).forEach(ApiSchema::structural);
+        }
+        structural(schema.get("not"));
     }
 
     private static String rootMessage(Throwable e) {

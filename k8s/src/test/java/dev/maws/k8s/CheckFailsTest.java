@@ -174,4 +174,52 @@ class CheckFailsTest {
         List<String> violations = Rules.overlay(objs, "gpu", System.getProperty("maws.version", "0"));
         assertTrue(violations.stream().anyMatch(v -> v.contains("no nvidia.com/gpu limit")), violations::toString);
     }
+
+    @Test
+    void trainerGangSchemas() {
+        List<Map<String, Object>> objs = Manifests.render("gpu");
+        Map<String, Object> job = Manifests.copy(Manifests.get(objs, "TrainJob", "mae-multinode-1"));
+        Map<String, Object> trainer = Manifests.map(job, "spec", "trainer");
+        trainer.put("numNode", trainer.remove("numNodes"));
+        assertRejected(job, "numNode");
+        Map<String, Object> job2 = Manifests.copy(Manifests.get(objs, "TrainJob", "mae-multinode-1"));
+        Manifests.map(job2, "spec", "trainer").put("numProcPerNode", "1");
+        assertRejected(job2, "numProcPerNode");
+        Map<String, Object> runtime = Manifests.copy(Manifests.get(objs, "TrainingRuntime", "maws-trainer"));
+        Map<String, Object> node = Manifests.list(Manifests.podSpec(runtime), "containers").get(0);
+        node.put("imagePullPolcy", node.remove("imagePullPolicy"));
+        assertRejected(runtime, "imagePullPolcy");
+        Map<String, Object> runtime2 = Manifests.copy(Manifests.get(objs, "TrainingRuntime", "maws-trainer"));
+        Manifests.map(runtime2, "spec", "template", "spec", "failurePolicy").put("maxRestarts", "three");
+        assertRejected(runtime2, "maxRestarts");
+    }
+
+    @Test
+    void rulesCatchATrainerGangWhoseSizesOrEnvironmentDisagree() {
+        String version = System.getProperty("maws.version", "0");
+        List<Map<String, Object>> objs = new ArrayList<>(Manifests.render("gpu"));
+        Map<String, Object> job = Manifests.copy(Manifests.get(objs, "TrainJob", "mae-multinode-1"));
+        Manifests.map(job, "spec", "trainer").put("numNodes", 3);
+        Manifests.list(job, "spec", "trainer", "env").removeIf(e -> "MAWS_TRAINER_WORKER_JOB".equals(e.get("name")));
+        Map<String, Object> runtime = Manifests.copy(Manifests.get(objs, "TrainingRuntime", "maws-trainer"));
+        Map<String, Object> node = Manifests.list(Manifests.podSpec(runtime), "containers").get(0);
+        Manifests.map(node, "resources", "limits").put("nvidia.com/gpu", 2);
+        node.put("image", "maws/trainer-service:" + version);
+        Manifests.list(node, "env").removeIf(e -> "MAWS_S3_SECRET_KEY".equals(e.get("name")));
+        objs.replaceAll(o -> Manifests.id(o).equals("TrainJob/mae-multinode-1") ? job
+                : Manifests.id(o).equals("TrainingRuntime/maws-trainer") ? runtime : o);
+        objs.removeIf(o -> Manifests.id(o).equals("NetworkPolicy/trainer-worker-ingress"));
+        List<String> violations = Rules.trainerGang(objs, version);
+        for (String expected : List.of("processes is 2, the gang is 3 x 1 = 3", "nvidia.com/gpu limit 2", "no MAWS_TRAINER_WORKER_JOB",
+                "env MAWS_S3_SECRET_KEY", "image maws/trainer-service:" + version + ",", "reach each other")) {
+            assertTrue(violations.stream().anyMatch(v -> v.contains(expected)), "expected '" + expected + "' in " + violations);
+        }
+
+        List<Map<String, Object>> reordered = new ArrayList<>(Manifests.render("gpu"));
+        Map<String, Object> first = Manifests.get(reordered, "TrainJob", "mae-multinode-1");
+        reordered.remove(first);
+        reordered.add(0, first);
+        assertTrue(Rules.trainerGang(reordered, version).stream().anyMatch(v -> v.contains("rendered before TrainingRuntime")),
+                () -> Rules.trainerGang(reordered, version).toString());
+    }
 }

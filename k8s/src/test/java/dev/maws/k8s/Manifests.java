@@ -151,14 +151,29 @@ final class Manifests {
         return map(obj, java.util.Arrays.copyOf(path, path.length - 1)).get(last);
     }
 
-    /** The pod template spec of a workload (Deployment, StatefulSet, Job), or empty for other kinds. */
+    /**
+     * The pod template spec of a workload (Deployment, StatefulSet, Job; a Kubeflow TrainingRuntime's trainer
+     * pods), or empty for other kinds.
+     */
     static Map<String, Object> podSpec(Map<String, Object> obj) {
         return switch (kind(obj)) {
             case "Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet" -> map(obj, "spec", "template", "spec");
             case "CronJob" -> map(obj, "spec", "jobTemplate", "spec", "template", "spec");
             case "Pod" -> map(obj, "spec");
+            case "TrainingRuntime" -> map(trainerJob(obj), "template", "spec", "template", "spec");
             default -> Map.of();
         };
+    }
+
+    /**
+     * The replicated Job of a TrainingRuntime's JobSet whose pods train: the one labelled
+     * {@code trainer.kubeflow.org/trainjob-ancestor-step: trainer} (the one the operator sizes to numNodes and
+     * gives the PET_* variables); empty when there is none.
+     */
+    static Map<String, Object> trainerJob(Map<String, Object> runtime) {
+        return list(runtime, "spec", "template", "spec", "replicatedJobs").stream()
+                .filter(j -> "trainer".equals(map(j, "template", "metadata", "labels").get("trainer.kubeflow.org/trainjob-ancestor-step")))
+                .findFirst().orElse(Map.of());
     }
 
     static boolean isWorkload(Map<String, Object> obj) {

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -92,6 +93,18 @@ class OverlayTest {
     @ValueSource(strings = {"cpu", "gpu"})
     void onlyInferenceAndLabelReachableFromOutside(String overlay) {
         assertNone(overlay, Rules.networkPolicies(render(overlay)));
+    }
+
+    @Test
+    void gpuTrainerGangIsAValidTrainJobOfWorkersAsBigAsItsJobSpec() {
+        List<Map<String, Object>> objs = render("gpu");
+        for (String id : List.of("TrainingRuntime/maws-trainer", "TrainJob/mae-multinode-1", "ConfigMap/mae-multinode-1-spec",
+                "NetworkPolicy/trainer-worker-ingress")) {
+            Map<String, Object> obj = Manifests.get(objs, id.substring(0, id.indexOf('/')), id.substring(id.indexOf('/') + 1));
+            assertNone(id + " against its schema", ApiSchema.validate(obj));
+        }
+        assertNone("gpu: the trainer gang", Rules.trainerGang(objs, System.getProperty("maws.version")));
+        assertTrue(render("cpu").stream().noneMatch(o -> Manifests.kind(o).startsWith("Train")), "cpu: no trainer gang");
     }
 
     @ParameterizedTest

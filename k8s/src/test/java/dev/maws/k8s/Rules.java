@@ -16,6 +16,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 /**
  * The platform's rules for the rendered manifests (k8s issue, "Validated in CI"). Each method returns the
  * violations it finds, one line each naming the object, so a test can show them all at once, and a test can
@@ -43,7 +45,7 @@ final class Rules {
             if (pod.isEmpty()) {
                 continue;
             }
-            boolean longRunning = !List.of("Job", "CronJob").contains(kind(obj));
+            boolean longRunning = !List.of("Job", "CronJob", "TrainingRuntime").contains(kind(obj));
             Map<String, Object> podSecurity = map(pod, "securityContext");
             if (!Boolean.FALSE.equals(pod.get("automountServiceAccountToken"))) {
                 v.add(id(obj) + ": automountServiceAccountToken must be false");
@@ -469,18 +471,7 @@ final class Rules {
             if (gpus == null || Integer.parseInt(String.valueOf(gpus)) < 1) {
                 v.add("trainer-service: no nvidia.com/gpu limit");
             }
-            if (map(pod, "nodeSelector").isEmpty() && map(pod, "affinity", "nodeAffinity").isEmpty()) {
-                v.add("trainer-service: no node selector for GPU nodes");
-            }
-            if (list(pod, "tolerations").stream().noneMatch(t -> "nvidia.com/gpu".equals(t.get("key")))) {
-                v.add("trainer-service: no toleration for the nvidia.com/gpu taint");
-            }
-            boolean shm = list(container, "volumeMounts").stream().filter(m -> "/dev/shm".equals(m.get("mountPath")))
-                    .anyMatch(m -> list(pod, "volumes").stream().anyMatch(vol -> Objects.equals(vol.get("name"), m.get("name"))
-                            && "Memory".equals(value(vol, "emptyDir", "medium"))));
-            if (!shm) {
-                v.add("trainer-service: /dev/shm is not a memory-backed emptyDir");
-            }
+            gpuNode("trainer-service", pod, container, v);
             if (!device.startsWith("gpu")) {
                 v.add("trainer-service: maws.djl.device is " + device + " on a GPU node");
             }
@@ -494,6 +485,172 @@ final class Rules {
             }
             if (!"cpu".equals(device)) {
                 v.add("trainer-service: maws.djl.device is " + device + " in the " + overlay + " overlay");
+            }
+        }
+        return v;
+    }
+
+    /** A pod on a GPU node: node selector, toleration of the nvidia.com/gpu taint, memory-backed /dev/shm. */
+    private static void gpuNode(String who, Map<String, Object> pod, Map<String, Object> container, List<String> v) {
+        if (map(pod, "nodeSelector").isEmpty() && map(pod, "affinity", "nodeAffinity").isEmpty()) {
+            v.add(who + ": no node selector for GPU nodes");
+        }
+        if (list(pod, "tolerations").stream().noneMatch(t -> "nvidia.com/gpu".equals(t.get("key")))) {
+            v.add(who + ": no toleration for the nvidia.com/gpu taint");
+        }
+        boolean shm = list(container, "volumeMounts").stream().filter(m -> "/dev/shm".equals(m.get("mountPath")))
+                .anyMatch(m -> list(pod, "volumes").stream().anyMatch(vol -> Objects.equals(vol.get("name"), m.get("name"))
+                        && "Memory".equals(value(vol, "emptyDir", "medium"))));
+        if (!shm) {
+            v.add(who + ": /dev/shm is not a memory-backed emptyDir");
+        }
+    }
+
+    // ---- the trainer gang (Kubeflow Trainer v2) ------------------------------------------------------
+
+    /** The variables of the torchrun launch contract the operator sets; a TrainJob may not set them. */
+    private static final List<String> PET = List.of("PET_NNODES", "PET_NPROC_PER_NODE", "PET_NODE_RANK", "PET_MASTER_ADDR",
+            "PET_MASTER_PORT");
+
+    /**
+     * Every TrainJob is a gang of trainer workers (k8s/README.md, "Training across nodes"): it runs a
+     * TrainingRuntime rendered before it (the operator refuses a TrainJob whose runtime does not exist yet)
+     * with the torch policy, in the container the operator fills ({@code node}); the worker is the CUDA trainer
+     * image with its own entrypoint and the trainer Deployment's configuration (the same envFrom, the same
+     * env entries), plus MAWS_TRAINER_WORKER_JOB and MAWS_TRAINER_WORKER_SPEC (from a rendered ConfigMap key
+     * holding a JobSpec whose {@code processes} is numNodes x numProcPerNode); numProcPerNode is set (else the
+     * operator writes "auto") and equals the pod's nvidia.com/gpu; the pods sit on GPU nodes; a failed pod
+     * fails its Job and restarts the gang a bounded number of times; the pods carry the trainer's Kafka and S3
+     * client labels and a NetworkPolicy lets them reach each other on every TCP port.
+     */
+    static List<String> trainerGang(List<Map<String, Object>> objs, String version) {
+        List<String> v = new ArrayList<>();
+        List<Map<String, Object>> jobs = objs.stream().filter(o -> "TrainJob".equals(kind(o))).toList();
+        if (jobs.isEmpty()) {
+            v.add("no TrainJob rendered");
+        }
+        Map<String, Object> deployment = Manifests.get(objs, "Deployment", "trainer-service");
+        Map<String, Object> trainer = serviceContainer(objs, "trainer-service");
+        for (Map<String, Object> job : jobs) {
+            String who = id(job);
+            Map<String, Object> ref = map(job, "spec", "runtimeRef");
+            if (!"TrainingRuntime".equals(ref.get("kind")) || !"trainer.kubeflow.org".equals(ref.get("apiGroup"))) {
+                v.add(who + ": runtimeRef is not a trainer.kubeflow.org TrainingRuntime: " + ref);
+                continue;
+            }
+            Optional<Map<String, Object>> found = Manifests.find(objs, "TrainingRuntime", String.valueOf(ref.get("name")));
+            if (found.isEmpty()) {
+                v.add(who + ": TrainingRuntime/" + ref.get("name") + " is not rendered");
+                continue;
+            }
+            Map<String, Object> runtime = found.get();
+            if (objs.indexOf(runtime) > objs.indexOf(job)) {
+                v.add(who + ": rendered before TrainingRuntime/" + name(runtime) + " (kubectl apply -k would send it first)");
+            }
+            if (!map(runtime, "spec", "mlPolicy").containsKey("torch")) {
+                v.add(id(runtime) + ": no torch mlPolicy (the PET_* variables)");
+            }
+            Map<String, Object> rJob = Manifests.trainerJob(runtime);
+            Map<String, Object> pod = podSpec(runtime);
+            Map<String, Object> node = list(pod, "containers").stream().filter(c -> "node".equals(c.get("name"))).findFirst()
+                    .orElse(Map.of());
+            if (node.isEmpty()) {
+                v.add(id(runtime) + ": no trainer job with a container named node");
+                continue;
+            }
+            Map<String, Object> jobTrainer = map(job, "spec", "trainer");
+
+            // the trainer's image, entrypoint and configuration
+            String image = String.valueOf(jobTrainer.getOrDefault("image", node.get("image")));
+            String expected = "maws/trainer-service:" + version + "-cuda";
+            if (!image.equals(expected) && !image.endsWith("/" + expected)) {
+                v.add(who + ": image " + image + ", expected " + expected + " (the gpu trainer's)");
+            }
+            for (String field : List.of("command", "args")) {
+                if (node.get(field) != null || jobTrainer.get(field) != null) {
+                    v.add(who + ": sets " + field + "; the worker is the image's own entrypoint");
+                }
+            }
+            if (!Objects.equals(list(trainer, "envFrom"), list(node, "envFrom"))) {
+                v.add(who + ": envFrom " + list(node, "envFrom") + ", the trainer Deployment's is " + list(trainer, "envFrom"));
+            }
+            Map<String, Map<String, Object>> env = new java.util.LinkedHashMap<>();
+            list(node, "env").forEach(e -> env.put(String.valueOf(e.get("name")), e));
+            list(jobTrainer, "env").forEach(e -> env.put(String.valueOf(e.get("name")), e));
+            for (Map<String, Object> e : list(trainer, "env")) {
+                if (!Objects.equals(e, env.get(String.valueOf(e.get("name"))))) {
+                    v.add(who + ": env " + e.get("name") + " is " + env.get(String.valueOf(e.get("name")))
+                            + ", the trainer Deployment's is " + e);
+                }
+            }
+            for (Map<String, Object> e : list(jobTrainer, "env")) {
+                if (PET.contains(String.valueOf(e.get("name")))) {
+                    v.add(who + ": sets " + e.get("name") + ", which the operator sets (and its webhook refuses)");
+                }
+            }
+            Object jobId = env.getOrDefault("MAWS_TRAINER_WORKER_JOB", Map.of()).get("value");
+            if (jobId == null || String.valueOf(jobId).isBlank()) {
+                v.add(who + ": no MAWS_TRAINER_WORKER_JOB value (the job id)");
+            }
+
+            // world size: nodes x processes per node = the spec's processes = GPUs
+            Object nodes = jobTrainer.getOrDefault("numNodes", value(runtime, "spec", "mlPolicy", "numNodes"));
+            int numNodes = nodes == null ? 1 : ((Number) nodes).intValue();
+            Object perNode = jobTrainer.get("numProcPerNode");
+            if (!(perNode instanceof Number)) {
+                v.add(who + ": spec.trainer.numProcPerNode is not set (the operator would set PET_NPROC_PER_NODE=auto)");
+                continue;
+            }
+            int world = numNodes * ((Number) perNode).intValue();
+            Map<String, Object> resources = jobTrainer.containsKey("resourcesPerNode") ? map(jobTrainer, "resourcesPerNode")
+                    : map(node, "resources");
+            Object gpus = value(resources, "limits", "nvidia.com/gpu");
+            if (gpus == null || Integer.parseInt(String.valueOf(gpus)) != ((Number) perNode).intValue()) {
+                v.add(who + ": nvidia.com/gpu limit " + gpus + " per pod, numProcPerNode " + perNode + " (one GPU per process)");
+            }
+            Map<String, Object> specRef = map(env.getOrDefault("MAWS_TRAINER_WORKER_SPEC", Map.of()), "valueFrom", "configMapKeyRef");
+            Object spec = Manifests.find(objs, "ConfigMap", String.valueOf(specRef.get("name")))
+                    .map(cm -> map(cm, "data").get(String.valueOf(specRef.get("key")))).orElse(null);
+            if (spec == null) {
+                v.add(who + ": MAWS_TRAINER_WORKER_SPEC is not a key of a rendered ConfigMap: " + specRef);
+            } else {
+                try {
+                    JsonNode processes = Manifests.JSON.readTree(spec.toString()).path("processes");
+                    if (!processes.isInt() || processes.intValue() != world) {
+                        v.add(who + ": the JobSpec's processes is " + processes + ", the gang is " + numNodes + " x "
+                                + perNode + " = " + world);
+                    }
+                } catch (java.io.IOException e) {
+                    v.add(who + ": the JobSpec is not JSON: " + e.getMessage());
+                }
+            }
+
+            // GPU nodes, and the whole gang restarted on a failure
+            gpuNode(id(runtime), pod, node, v);
+            if (!Objects.equals(value(rJob, "template", "spec", "backoffLimit"), 0)
+                    || !"Never".equals(pod.get("restartPolicy"))) {
+                v.add(id(runtime) + ": a failed worker must fail its Job (backoffLimit 0, restartPolicy Never) to restart the gang");
+            }
+            if (!(value(runtime, "spec", "template", "spec", "failurePolicy", "maxRestarts") instanceof Number n) || n.intValue() < 1) {
+                v.add(id(runtime) + ": no failurePolicy.maxRestarts: a failed Job would fail the TrainJob without a restart");
+            }
+
+            // network: the trainer's Kafka and S3 client labels, and every TCP port between the gang's pods
+            Map<String, Object> labels = map(rJob, "template", "spec", "template", "metadata", "labels");
+            map(deployment, "spec", "template", "metadata", "labels").forEach((k, val) -> {
+                if (k.startsWith("maws.dev/") && !Objects.equals(val, labels.get(k))) {
+                    v.add(id(runtime) + ": pod label " + k + " is " + labels.get(k) + ", the trainer's is " + val);
+                }
+            });
+            boolean mesh = objs.stream().filter(o -> "NetworkPolicy".equals(kind(o)))
+                    .filter(p -> !map(p, "spec", "podSelector").isEmpty() && selects(map(p, "spec", "podSelector", "matchLabels"), labels))
+                    .flatMap(p -> list(p, "spec", "ingress").stream())
+                    .filter(r -> list(r, "ports").isEmpty() || list(r, "ports").stream()
+                            .anyMatch(port -> port.get("port") == null && "TCP".equals(port.getOrDefault("protocol", "TCP"))))
+                    .anyMatch(r -> list(r, "from").stream().anyMatch(f -> f.containsKey("podSelector")
+                            && !f.containsKey("namespaceSelector") && selects(map(f, "podSelector", "matchLabels"), labels)));
+            if (!mesh) {
+                v.add(id(runtime) + ": no NetworkPolicy lets its pods reach each other on every TCP port (rendezvous and Gloo)");
             }
         }
         return v;
