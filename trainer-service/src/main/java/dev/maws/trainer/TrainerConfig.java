@@ -49,6 +49,42 @@ public interface TrainerConfig {
 
     Limits limits();
 
+    Gang gang();
+
+    Worker worker();
+
+    /** Jobs of several processes (data-parallel on c10d). */
+    interface Gang {
+        /**
+         * How long a process waits for the others: at the rendezvous, and at each collective (rank 0
+         * counts the epoch and writes checkpoints while the others wait in the next one). A process that
+         * dies is noticed at once (its connections close); this bounds a hang.
+         */
+        @WithDefault("30m")
+        Duration timeout();
+
+        /** How long the processes of a job wait for each other to start and meet (JVM and engine start included). */
+        @WithDefault("5m")
+        Duration joinTimeout();
+    }
+
+    /**
+     * Worker mode: this trainer runs one job as one process of its gang, then exits (0 when the job is
+     * done); no job queue of its own. Its rank and world come from the launch environment that the
+     * Kubernetes training operators set (Kubeflow Trainer v2 {@code PET_*}, PyTorchJob {@code MASTER_ADDR},
+     * {@code MASTER_PORT}, {@code WORLD_SIZE}, {@code RANK}, and {@code LOCAL_RANK}).
+     */
+    interface Worker {
+        /** The job to run ({@code MAWS_TRAINER_WORKER_JOB}); absent: a trainer service, not a worker. */
+        Optional<String> job();
+
+        /**
+         * The job's JobSpec as proto JSON ({@code MAWS_TRAINER_WORKER_SPEC}); absent: the spec of the job's
+         * record in S3 (the trainer that started the gang saved it).
+         */
+        Optional<String> spec();
+    }
+
     /** The input pipeline. */
     interface Data {
         /** Threads fetching and decoding images. */
@@ -119,5 +155,9 @@ public interface TrainerConfig {
 
         @WithDefault("200")
         int maxDisplayNameLength();
+
+        /** A job's {@code processes} (its world size: workers training it together). */
+        @WithDefault("64")
+        int maxProcesses();
     }
 }

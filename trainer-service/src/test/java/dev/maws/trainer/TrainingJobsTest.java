@@ -201,10 +201,18 @@ class TrainingJobsTest {
     }
 
     @Test
+    void aJobOfSeveralProcessesNeedsThePackagedTrainerToStartItsWorkers() throws Exception {
+        // DistributedJobIT runs such jobs on the packaged trainer; here (test mode) there is no jar to start
+        Job failed = run(mae(1).setProcesses(2).build());
+        assertEquals(JobState.JOB_STATE_FAILED, failed.getState());
+        assertTrue(failed.getError().contains("starts its workers from the packaged trainer"), failed.getError());
+    }
+
+    @Test
     void aDataPathWithTooManyBadImagesStopsWithTheReason() throws Exception {
         // the fixture has 2 bad images in 196 records; a 0.5 % limit after 10 images trips at the first
         BatchPipeline.Settings settings = new BatchPipeline.Settings(bootstrapServers, "labeled-images", "bad-fraction-test",
-                8, 28, 1, Augmentation.NONE, 1, 2, 2, 16, 0.005, 10, true);
+                8, 28, 1, Augmentation.NONE, 1, 2, 2, 16, 0.005, 10, true, BatchPipeline.Partition.WHOLE);
         DataException e;
         try (BatchPipeline pipeline = new BatchPipeline(settings, new ImageSource(store, 1 << 20, 1 << 20),
                 new ImageDecoder(1_000_000), null, null).begin()) {
@@ -240,6 +248,19 @@ class TrainingJobsTest {
             assertTrue(e.getStatus().getDescription().contains(batch > 10_000 ? "more than one batch array can hold"
                     : "more than half the trainer's heap"), e.getStatus().getDescription());
         }
+
+        JobSpec uneven = mae(1).setProcesses(3).build(); // 32 images a step
+        e = assertThrows(StatusRuntimeException.class, () -> trainer.startJob(StartJobRequest.newBuilder().setSpec(uneven).build()));
+        assertTrue(e.getStatus().getDescription().contains("batch_size 32 is not a multiple of processes 3"),
+                e.getStatus().getDescription());
+        JobSpec tooMany = mae(1).setProcesses(65).build();
+        e = assertThrows(StatusRuntimeException.class, () -> trainer.startJob(StartJobRequest.newBuilder().setSpec(tooMany).build()));
+        assertTrue(e.getStatus().getDescription().contains("processes must be in [1, 64] (maws.trainer.limits.max-processes"),
+                e.getStatus().getDescription());
+        JobSpec oneGpu = mae(1).setProcesses(2).setDevice("gpu:1").build();
+        e = assertThrows(StatusRuntimeException.class, () -> trainer.startJob(StartJobRequest.newBuilder().setSpec(oneGpu).build()));
+        assertTrue(e.getStatus().getDescription().contains("names one GPU, but the job's 2 processes take one GPU each"),
+                e.getStatus().getDescription());
 
         JobSpec unknownVocabulary = JobSpec.newBuilder().setStage(Stage.STAGE_WSP).setPreset("tiny-28")
                 .setVocabularyVersion("no-such-vocabulary").setEpochs(1).setBatchSize(8).build();

@@ -65,6 +65,15 @@ public record LaunchEnv(String masterAddr, int masterPort, int worldSize, int ra
         return new LaunchEnv(addr, port, world, rank);
     }
 
+    /** The process's place on its node ({@code LOCAL_RANK}, 0 when unset): which of the node's GPUs it takes. */
+    public static int localRank(Map<String, String> env) {
+        int localRank = number(env.getOrDefault("LOCAL_RANK", "0"), "LOCAL_RANK");
+        if (localRank < 0) {
+            throw new IllegalArgumentException("bad launch environment: LOCAL_RANK must be >= 0, got " + localRank);
+        }
+        return localRank;
+    }
+
     private static String first(Map<String, String> env, String a, String b) {
         String v = env.get(a);
         return v != null && !v.isBlank() ? v.trim() : env.get(b) == null ? null : env.get(b).trim();

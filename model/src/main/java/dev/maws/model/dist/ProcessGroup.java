@@ -43,12 +43,22 @@ public final class ProcessGroup implements AutoCloseable, TrainingStep.GradientS
      * that long.
      */
     public static ProcessGroup join(LaunchEnv env, Duration timeout) throws IOException {
+        return join(env, timeout, timeout);
+    }
+
+    /**
+     * The same with a timeout of its own for each collective afterwards ({@code opTimeout}): how long a
+     * worker waits for a slow peer (rank 0 writing a checkpoint) before it gives up. A peer that dies is
+     * noticed sooner: its connections close.
+     */
+    public static ProcessGroup join(LaunchEnv env, Duration joinTimeout, Duration opTimeout) throws IOException {
         C10dNative.load();
-        long ms = timeout.toMillis();
-        long store = C10dNative.newTcpStore(env.masterAddr(), env.masterPort(), env.worldSize(), env.rank() == 0, ms);
+        long joinMs = joinTimeout.toMillis();
+        long opMs = opTimeout.toMillis();
+        long store = C10dNative.newTcpStore(env.masterAddr(), env.masterPort(), env.worldSize(), env.rank() == 0, joinMs);
         try {
-            long group = C10dNative.newGlooGroup(store, env.rank(), env.worldSize(), transportHost(env), ms, 1);
-            return new ProcessGroup(env, ms, store, group);
+            long group = C10dNative.newGlooGroup(store, env.rank(), env.worldSize(), transportHost(env), opMs, 1);
+            return new ProcessGroup(env, opMs, store, group);
         } catch (IOException | RuntimeException e) {
             C10dNative.release(store);
             throw e;

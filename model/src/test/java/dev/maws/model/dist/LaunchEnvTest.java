@@ -22,6 +22,10 @@ class LaunchEnvTest {
         LaunchEnv env = LaunchEnv.from(Map.of("PET_NNODES", "2", "PET_NPROC_PER_NODE", "4", "PET_NODE_RANK", "1",
                 "LOCAL_RANK", "2", "PET_MASTER_ADDR", "job-node-0-0.job", "PET_MASTER_PORT", "29400"));
         assertEquals(new LaunchEnv("job-node-0-0.job", 29400, 8, 6), env);
+        assertEquals(2, LaunchEnv.localRank(Map.of("LOCAL_RANK", "2")));
+        assertEquals(0, LaunchEnv.localRank(Map.of()));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LaunchEnv.localRank(Map.of("LOCAL_RANK", "-1")))
+                .getMessage().contains("LOCAL_RANK must be >= 0"));
         assertTrue(LaunchEnv.present(Map.of("PET_NNODES", "2")));
         assertFalse(LaunchEnv.present(Map.of("HOME", "/root")));
     }

@@ -30,6 +30,13 @@ import dev.maws.proto.v1.LabeledImage;
  * epoch starts with a scan of its keys and skips the records that a later one of the same key supersedes
  * and the tombstones (counted as duplicates and deleted when the epoch starts). When an epoch's stream ends,
  * the incomplete last batch is dropped (counted) and the next epoch starts with fresh end offsets.
+ *
+ * <p>One of the processes of a data-parallel job ({@link Partition}) walks the same stream as the others
+ * (every epoch covers the offsets of the job's first, {@link #startAt}) and fetches every {@code world}-th
+ * of its records that name a usable image, from its rank on: the records are split before any image is
+ * fetched, so a step's images over all processes are the images of the same step of a job of one process
+ * (unless an image turns out undecodable: the process that meets it takes its next one). The records
+ * that give no image are counted by every process.
  */
 public final class BatchPipeline implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BatchPipeline.class);
@@ -45,7 +52,26 @@ public final class BatchPipeline implements AutoCloseable {
     /** What the pipeline needs; see {@code maws.trainer.data.*}. */
     public record Settings(String bootstrapServers, String topic, String groupId, int batchSize, int imageSize,
             int channels, Augmentation augmentation, long seed, int fetchThreads, int prefetchBatches, int shuffleBuffer,
-            double maxBadImageFraction, int badImageGrace, boolean skipSuperseded) {}
+            double maxBadImageFraction, int badImageGrace, boolean skipSuperseded, Partition partition) {}
+
+    /**
+     * Which images of each epoch's stream a process takes: of the records that name a usable image, those
+     * whose number (counted from 0 each epoch) is {@code rank} modulo {@code world}. {@link #WHOLE} for a
+     * job of one process.
+     */
+    public record Partition(int rank, int world) {
+        public static final Partition WHOLE = new Partition(0, 1);
+
+        public Partition {
+            if (world < 1 || rank < 0 || rank >= world) {
+                throw new IllegalArgumentException("rank " + rank + " of a world of " + world);
+            }
+        }
+
+        boolean takes(long index) {
+            return index % world == rank;
+        }
+    }
 
     private final Settings s;
     private final ImageSource images;
@@ -53,7 +79,7 @@ public final class BatchPipeline implements AutoCloseable {
     private final LabelMap labelMap;
     private final Pixels.Normalization norm;
     private final EpochReader reader;
-    private final DataPosition start;
+    private DataPosition start;
     private final boolean resumed;
     private final ThreadPoolExecutor pool;
     private final BlockingQueue<Object> ready;
@@ -103,6 +129,22 @@ public final class BatchPipeline implements AutoCloseable {
     /** Where the pipeline starts: epoch, offsets and counters. */
     public DataPosition start() {
         return start;
+    }
+
+    /**
+     * A fresh pipeline's first epoch covers [begin, end) instead of the offsets it found: those another
+     * process of the job found, so that every process walks the same stream. Before {@link #begin} only.
+     */
+    public void startAt(Map<Integer, Long> begin, Map<Integer, Long> end) {
+        if (resumed || thread.getState() != Thread.State.NEW) {
+            throw new IllegalStateException("only a fresh pipeline that has not begun can be moved");
+        }
+        start = new DataPosition(0, begin, end, 0, DataPosition.Counters.ZERO, 0);
+    }
+
+    /** Whether every epoch covers the first one's offsets (a job of several processes). */
+    private boolean fixedRange() {
+        return s.partition().world() > 1;
     }
 
     /** The smallest budget {@link #countEpochRecords} takes: one offset per window of a sampled count. */
@@ -190,9 +232,14 @@ public final class BatchPipeline implements AutoCloseable {
         if (scan != null && !resumed) { // a resumed epoch's are in the counters it resumes with
             counters = counters.plus(0, 0, 0, 0, 0, scan.tombstones(), scan.duplicates());
         }
+        long candidates = 0; // records of this epoch so far that give an image to fetch, whichever process takes it
         for (long i = 0; i < at.consumed(); i++) {
-            if (stream.next() == null) {
+            ConsumerRecord<byte[], byte[]> r = stream.next();
+            if (r == null) {
                 break;
+            }
+            if (fixedRange() && classify(r).skip() == null) {
+                candidates++;
             }
         }
         ArrayDeque<Pending> inFlight = new ArrayDeque<>();
@@ -200,6 +247,7 @@ public final class BatchPipeline implements AutoCloseable {
         long batchesThisEpoch = at.consumed() > 0 ? 1 : 0;
         float[] pixels = new float[s.batchSize() * per];
         int[][] labels = labelMap == null ? null : new int[s.batchSize()][];
+        long[] indices = new long[s.batchSize()];
         int k = 0;
         String lastBadReason = "";
         while (true) {
@@ -209,14 +257,21 @@ public final class BatchPipeline implements AutoCloseable {
                     streamEnded = true;
                     break;
                 }
-                inFlight.add(submit(r, stream.epoch(), stream.taken() - 1, per));
+                Classified c = classify(r);
+                long index = stream.taken() - 1;
+                if (c.skip() != null) {
+                    inFlight.add(new Pending(index, null, null, c.skip()));
+                } else if (s.partition().takes(candidates++)) {
+                    inFlight.add(fetch(c, stream.epoch(), index, per));
+                }
             }
             if (inFlight.isEmpty()) {
                 if (batchesThisEpoch == 0) {
                     throw new DataException("epoch " + stream.epoch() + " of topic " + s.topic() + " gave fewer usable images ("
                             + k + ") than one batch of " + s.batchSize() + " (" + counters + ")", null);
                 }
-                EpochReader.Offsets range = reader.snapshot();
+                EpochReader.Offsets range = fixedRange() ? new EpochReader.Offsets(start.begin(), start.end())
+                        : reader.snapshot();
                 EpochReader.KeyScan next = scan(range.begin(), range.end());
                 counters = counters.plus(0, 0, 0, 0, k, next == null ? 0 : next.tombstones(),
                         next == null ? 0 : next.duplicates());
@@ -229,6 +284,7 @@ public final class BatchPipeline implements AutoCloseable {
                                 + next.tombstones() + " deleted");
                 streamEnded = false;
                 batchesThisEpoch = 0;
+                candidates = 0;
                 continue;
             }
             Pending p = inFlight.poll();
@@ -245,6 +301,7 @@ public final class BatchPipeline implements AutoCloseable {
                     if (labels != null) {
                         labels[k] = p.labels();
                     }
+                    indices[k] = p.index();
                     k++;
                 } catch (ExecutionException e) {
                     counters = counters.plus(0, 1, 0, 0, 0, 0, 0);
@@ -261,18 +318,26 @@ public final class BatchPipeline implements AutoCloseable {
                 counters = counters.plus(k, 0, 0, 0, 0, 0, 0);
                 DataPosition after = new DataPosition(stream.epoch(), stream.begin(), stream.end(), p.index() + 1, counters,
                         stream.records());
-                ready.put(new Batch(pixels, k, labels, after));
+                ready.put(new Batch(pixels, k, labels, indices, after));
                 batchesThisEpoch++;
                 pixels = new float[s.batchSize() * per];
                 labels = labelMap == null ? null : new int[s.batchSize()][];
+                indices = new long[s.batchSize()];
                 k = 0;
             }
         }
     }
 
-    private Pending submit(ConsumerRecord<byte[], byte[]> r, int epoch, long index, int per) {
+    /** A record's image and labels, or why it gives none. */
+    private record Classified(String uri, int[] labels, Skip skip) {
+        static Classified skipped(Skip why) {
+            return new Classified(null, null, why);
+        }
+    }
+
+    private Classified classify(ConsumerRecord<byte[], byte[]> r) {
         if (r.value() == null) { // a tombstone: the image was deleted from the compacted topic
-            return new Pending(index, null, null, Skip.DELETED);
+            return Classified.skipped(Skip.DELETED);
         }
         LabeledImage image;
         try {
@@ -281,13 +346,19 @@ public final class BatchPipeline implements AutoCloseable {
             image = null;
         }
         if (image == null || image.getImageUri().isEmpty()) {
-            return new Pending(index, null, null, Skip.BAD_RECORD);
+            return Classified.skipped(Skip.BAD_RECORD);
         }
         int[] ls = labelMap == null ? null : labelMap.labels(image);
         if (ls != null && ls.length == 0) {
-            return new Pending(index, null, null, Skip.UNLABELLED);
+            return Classified.skipped(Skip.UNLABELLED);
         }
-        String uri = image.getImageUri();
+        return new Classified(image.getImageUri(), ls, null);
+    }
+
+    /** Fetches, decodes and augments a record's image on the pool (augmentation seeded by its place in the epoch). */
+    private Pending fetch(Classified c, int epoch, long index, int per) {
+        String uri = c.uri();
+        int[] ls = c.labels();
         long seed = Seeds.mix(s.seed(), AUGMENT, epoch, index);
         Future<float[]> f = pool.submit(() -> {
             float[] out = new float[per];

@@ -64,7 +64,7 @@ public class JobManager {
         this.store = store;
         this.specs = specs;
         this.runs = runs;
-        if (config.resumeOnStart()) {
+        if (config.resumeOnStart() && config.worker().job().isEmpty()) { // a gang's worker runs its one job only
             requeueUnfinished();
         }
         this.worker = new Thread(this::work, "maws-trainer-jobs");
@@ -243,13 +243,23 @@ public class JobManager {
         Job end;
         try {
             JobSpecs.Accepted accepted = specs.accept(job.getSpec());
-            end = runs.run(job, accepted, () -> stopping || cancelRequests.contains(id), this::update);
+            end = run(job, accepted);
             if (stopping && end.getState() == JobState.JOB_STATE_CANCELLED && !cancelRequests.contains(id)) {
                 end = end.toBuilder().setState(JobState.JOB_STATE_INTERRUPTED).build();
             }
         } catch (Throwable e) { // any Error too: the job must end with its reason, not stay RUNNING
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             Job last = running == null ? job : running;
+            if (e instanceof LostWorkerException && !stopping && !cancelRequests.contains(id)) {
+                end = afterCheckpoint(last, false);
+                end = end.toBuilder().setCrashRestarts(end.getCrashRestarts() + 1).build();
+                if (end.getCrashRestarts() <= config.maxCrashRestarts()) {
+                    restartGang(end, reason);
+                    return;
+                }
+                reason += "; not restarted again, past maws.trainer.max-crash-restarts=" + config.maxCrashRestarts()
+                        + " restarts without a new checkpoint in between";
+            }
             if (stopping) {
                 LOG.infof("%s: interrupted by shutdown (%s)", id, reason);
                 end = last.toBuilder().setState(JobState.JOB_STATE_INTERRUPTED).build();
@@ -272,6 +282,51 @@ public class JobManager {
             LOG.infof("%s: %s at step %d%s", id, stateName(end.getState()), end.getStep(),
                     end.getError().isEmpty() ? "" : ": " + end.getError());
             publish(end, "state", stateName(end.getState()));
+        }
+    }
+
+    /**
+     * Runs the job: in this process, or as rank 0 of a gang of worker processes that this trainer starts.
+     * A failure of the gang that a worker's end explains is a {@link LostWorkerException}.
+     */
+    private Job run(Job job, JobSpecs.Accepted accepted) throws Exception {
+        String id = job.getId();
+        java.util.function.BooleanSupplier cancelled = () -> stopping || cancelRequests.contains(id);
+        int processes = Math.max(1, accepted.spec().getProcesses());
+        if (processes == 1) {
+            return runs.run(job, accepted, cancelled, this::update);
+        }
+        try (LocalGang gang = LocalGang.start(id, processes, config.gang().joinTimeout(), config.gang().timeout())) {
+            try {
+                return runs.run(job, accepted, cancelled, this::update, gang.gang());
+            } catch (Exception e) {
+                Optional<String> lost = gang.lostWorker(java.time.Duration.ofSeconds(5));
+                if (lost.isPresent()) {
+                    throw new LostWorkerException(lost.get() + " (" + e.getMessage() + ")", e);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** A lost worker process fails the gang; it starts again, all of it, from the job's last checkpoint. */
+    private void restartGang(Job job, String reason) {
+        Job queued = job.toBuilder().setState(JobState.JOB_STATE_QUEUED).build();
+        LOG.warnf("%s: %s; the gang starts again from %s (restart %d of at most %d without a new checkpoint)", job.getId(),
+                reason, job.getLastCheckpoint().isEmpty() ? "the beginning" : job.getLastCheckpoint(), job.getCrashRestarts(),
+                config.maxCrashRestarts());
+        saveEnd(queued);
+        synchronized (this) {
+            running = null;
+            queue.addFirst(job.getId());
+        }
+        publish(queued, "state", "a worker process was lost (" + reason + "); restarting the gang from its last checkpoint");
+    }
+
+    /** A worker process of the running job's gang ended with a failure. */
+    static final class LostWorkerException extends Exception {
+        LostWorkerException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

@@ -199,9 +199,25 @@ public class JobSpecs {
             b.setAugmentation(ab);
         }
 
+        int processes = spec.getProcesses() == 0 ? 1 : spec.getProcesses();
+        int maxProcesses = config.limits().maxProcesses();
+        if (processes < 1 || processes > maxProcesses) {
+            p.add("processes must be in [1, " + maxProcesses + "] (maws.trainer.limits.max-processes; 0 = 1), got "
+                    + spec.getProcesses());
+        } else {
+            b.setProcesses(processes);
+            if (spec.getBatchSize() > 0 && spec.getBatchSize() % processes != 0) {
+                p.add("batch_size " + spec.getBatchSize() + " is not a multiple of processes " + processes
+                        + ": every process takes an equal share of each step");
+            }
+        }
         String device = spec.getDevice().isEmpty() ? config.defaultDevice().orElse(engine.device()) : spec.getDevice();
+        if (processes > 1 && device.startsWith("gpu:")) {
+            p.add("device " + device + " names one GPU, but the job's " + processes + " processes take one GPU each: use "
+                    + "\"gpu\" (process r takes the GPU of its local rank) or \"cpu\"");
+        }
         try {
-            int devices = engine.runtime().devices(device).size();
+            int devices = processes > 1 ? 1 : engine.runtime().devices(device).size();
             b.setDevice(device);
             if (b.getBatchSize() > 0 && b.getBatchSize() < devices) { // a replica without samples would learn nothing
                 p.add("batch_size " + b.getBatchSize() + " is smaller than the " + devices + " devices of \"" + device

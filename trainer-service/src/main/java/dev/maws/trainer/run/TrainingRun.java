@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.function.BooleanSupplier;
 
 import org.jboss.logging.Logger;
@@ -47,9 +47,15 @@ import dev.maws.trainer.job.JobSpecs;
  * complete checkpoint (resume), from {@code init_from} (transfer) or from scratch, then step through
  * the batch pipeline until the planned step count, checkpointing every N steps and at the end.
  *
- * <p>Everything random is derived from the job seed and the step or sample index (masking from
- * the step, augmentation from the epoch and sample), so a run resumed from a checkpoint takes the
- * same steps as one that never stopped.
+ * <p>Everything random is derived from the job seed and the sample's place in its epoch's stream (its
+ * mask, its augmentation), so a run resumed from a checkpoint takes the same steps as one that never
+ * stopped, and a job takes the same steps whatever number of devices or processes shares its batches.
+ *
+ * <p>A job of several processes ({@link Gang}) runs this in each of them: every process reads its
+ * share of each epoch ({@link BatchPipeline.Partition}), computes the gradient of its share of each
+ * batch, and c10d averages the gradients, so all processes apply the same update. Rank 0 decides what
+ * must be the same everywhere (the epoch's offsets, the step plan), writes the checkpoints, with every
+ * process's data position, and the metrics, and reports progress.
  */
 final class TrainingRun {
     /** Per-step metric lines are written at least this often, checkpoint or not. */
@@ -95,10 +101,21 @@ final class TrainingRun {
     private final VitConfig model;
     private final BooleanSupplier cancelled;
     private final TrainingRuns.Listener listener;
+    private final Gang gang;
+    private final BatchPipeline.Partition partition;
     private Job job;
     private RunSettings runSettings;
 
-    TrainingRun(TrainingRuns deps, Job job, JobSpecs.Accepted accepted, BooleanSupplier cancelled, TrainingRuns.Listener listener) {
+    TrainingRun(TrainingRuns deps, Job job, JobSpecs.Accepted accepted, BooleanSupplier cancelled, TrainingRuns.Listener listener,
+            Gang gang) {
+        int processes = Math.max(1, accepted.spec().getProcesses());
+        int world = gang == null ? 1 : gang.world();
+        if (world != processes) {
+            throw new IllegalArgumentException("the job has processes=" + processes + " but runs in a world of " + world
+                    + " (WORLD_SIZE or PET_NNODES x PET_NPROC_PER_NODE): launch it with as many workers as processes");
+        }
+        this.gang = gang;
+        this.partition = gang == null ? BatchPipeline.Partition.WHOLE : new BatchPipeline.Partition(gang.rank(), world);
         this.deps = deps;
         this.job = job;
         this.accepted = accepted;
@@ -111,13 +128,14 @@ final class TrainingRun {
     /** Trains to the end (SUCCEEDED) or until cancelled (CANCELLED); failures are thrown. */
     Job run() throws Exception {
         long seed = spec.getSeed();
+        String device = device();
         if (spec.getStage() == Stage.STAGE_MAE) {
-            try (DataParallel<MaskedAutoencoder> dp = DataParallel.create(deps.runtime(), spec.getDevice(), seed,
+            try (DataParallel<MaskedAutoencoder> dp = DataParallel.create(deps.runtime(), device, seed,
                     p -> new MaskedAutoencoder(p, model, true))) {
                 double maskRatio = spec.getMaskRatio();
                 return train(dp, null, (mae, batch, step, s, from, to) -> mae.forward(
                         Images.batch(s, slice(batch, from, to), to - from, model), maskRatio,
-                        new Random(Seeds.mix(seed, MASKING, step, from))).loss());
+                        noise(batch, from, to)).loss());
             }
         }
         Map<String, Integer> index = accepted.vocabulary().indexBySynset();
@@ -125,12 +143,32 @@ final class TrainingRun {
                 .filter(java.util.Objects::nonNull).mapToInt(Integer::intValue).distinct().toArray();
         int vocabularySize = accepted.vocabulary().size();
         float smoothing = (float) spec.getLabelSmoothing();
-        try (DataParallel<WspClassifier> dp = DataParallel.create(deps.runtime(), spec.getDevice(), seed,
+        try (DataParallel<WspClassifier> dp = DataParallel.create(deps.runtime(), device, seed,
                 p -> new WspClassifier(p, model, vocabularySize))) {
             return train(dp, labels, (wsp, batch, step, s, from, to) -> wsp.forwardLoss(
                     wsp.forward(Images.batch(s, slice(batch, from, to), to - from, model)),
                     wsp.targets(s, Arrays.copyOfRange(batch.labels(), from, to), smoothing)));
         }
+    }
+
+    /** The job's device; in a job of several processes "gpu" is the GPU of the process's local rank. */
+    private String device() {
+        return gang != null && spec.getDevice().equals("gpu") ? "gpu:" + gang.localRank() : spec.getDevice();
+    }
+
+    /** The MAE noise of samples [from, to) of a batch: each sample's from a seed of its place in its epoch. */
+    private float[] noise(Batch batch, int from, int to) {
+        int patches = model.numPatches();
+        float[] noise = new float[(to - from) * patches];
+        int epoch = batch.position().epoch(); // a batch never spans epochs
+        for (int i = from; i < to; i++) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(Seeds.mix(spec.getSeed(), MASKING, epoch,
+                    batch.indices()[i]));
+            for (int j = 0; j < patches; j++) {
+                noise[(i - from) * patches + j] = (r.nextInt() >>> 8) * 0x1.0p-24f; // uniform in [0, 1)
+            }
+        }
+        return noise;
     }
 
     /** The loss of samples [from, to) of a batch at a step. */
@@ -161,7 +199,7 @@ final class TrainingRun {
             CheckpointManifest m = Checkpoint.load(deps.checkpoints().files(job.getId(), own.get().step()), dp.parameters(0),
                     optimizer);
             step = m.step();
-            resumeAt = JSON.convertValue(m.data().get("position"), DataPosition.class);
+            resumeAt = positionOfThisProcess(m, own.get().reference());
             plan = JSON.convertValue(m.data().get("plan"), Plan.class);
             listener.update(job, "state", "resumed from " + own.get().reference());
             LOG.infof("%s: resumed from %s (epoch %.3f)", job.getId(), own.get().reference(), m.epoch());
@@ -172,25 +210,28 @@ final class TrainingRun {
             dp.parameters(r).copyFrom(dp.parameters(0), "");
         }
 
-        BatchPipeline.Settings settings = deps.pipelineSettings(job.getId(), spec, model, run);
+        BatchPipeline.Settings settings = deps.pipelineSettings(job.getId(), spec, model, run, partition);
         try (BatchPipeline pipeline = new BatchPipeline(settings, deps.images(), deps.decoder(), labels, resumeAt)) {
+            if (gang != null && resumeAt == null) { // every process walks the stream of rank 0's offsets
+                DataPosition zero = pipeline.start();
+                Map<Integer, Long>[] range = Gangs.broadcastRange(gang.group(), zero.begin(), zero.end());
+                if (gang.rank() != 0) {
+                    pipeline.startAt(range[0], range[1]);
+                }
+            }
             if (plan == null) {
-                long records = pipeline.countEpochRecords(deps.config().data().planCountBudget(), cancelled);
-                if (records < 0) {
+                plan = plan(pipeline);
+                if (plan == null) {
                     return job.toBuilder().setState(JobState.JOB_STATE_CANCELLED).build();
                 }
-                double perStep = spec.getBatchSize();
-                long total = Math.max(1, (long) Math.floor(spec.getEpochs() * records / perStep));
-                // warm-up = epochs is a valid spec: rounding must not make the warm-up longer than the run
-                plan = new Plan(total, Math.min(total, Math.round(spec.getWarmupEpochs() * records / perStep)), records);
-                LOG.infof("%s: %s on %s, %d records per epoch (offset range %d), %d steps of %d images", job.getId(), stage,
-                        deps.runtime().devices(spec.getDevice()), records, pipeline.start().span(), plan.totalSteps(),
-                        spec.getBatchSize());
+                LOG.infof("%s: %s on %s%s, %d records per epoch (offset range %d), %d steps of %d images", job.getId(), stage,
+                        deps.runtime().devices(device()), gang == null ? "" : " in each of " + gang.world() + " processes",
+                        plan.firstEpochRecords(), pipeline.start().span(), plan.totalSteps(), spec.getBatchSize());
             }
             LrSchedule schedule = new LrSchedule(LrSchedule.scaledLr(spec.getBaseLr(), spec.getBatchSize()), 0,
                     plan.warmupSteps(), plan.totalSteps());
             job = job.toBuilder().setTotalSteps(plan.totalSteps()).setStep(step)
-                    .setDevice(deps.runtime().devices(spec.getDevice()).stream().map(Object::toString)
+                    .setDevice(deps.runtime().devices(device()).stream().map(Object::toString)
                             .collect(java.util.stream.Collectors.joining(","))).build();
             listener.update(job, "state", "running " + stage + " from step " + step + " of " + plan.totalSteps());
             pipeline.begin();
@@ -210,7 +251,13 @@ final class TrainingRun {
                 long current = step;
                 TrainingStep.Result result;
                 try {
-                    result = dp.step((m, s, from, to) -> loss.apply(m, batch, current, s, from, to), batch.size(), optimizer, lr);
+                    if (gang == null) {
+                        result = dp.step((m, s, from, to) -> loss.apply(m, batch, current, s, from, to), batch.size(), optimizer,
+                                lr);
+                    } else {
+                        result = TrainingStep.run(dp.parameters(0), s -> loss.apply(dp.main(), batch, current, s, 0, batch.size()),
+                                1.0 / gang.world(), gang.group(), optimizer, lr);
+                    }
                 } catch (ArithmeticException e) {
                     throw new IllegalStateException("step " + (step + 1) + ": " + e.getMessage()
                             + (e.getMessage().startsWith("loss") ? " (lower base_lr or set maws.trainer.max-grad-norm)"
@@ -219,34 +266,79 @@ final class TrainingRun {
                 step++;
                 position = batch.position();
                 deps.metrics().step(result.loss(), lr);
-                metricLines.append(metricLine(step, position, result, lr));
+                if (lead()) {
+                    metricLines.append(metricLine(step, position, result, lr));
+                }
                 job = job.toBuilder().setStep(step).setLoss(result.loss()).setLearningRate(lr).setEpoch(position.epochs()).build();
                 progress.step(batch.size(), waited, position.counters());
 
                 boolean last = step == plan.totalSteps();
                 int every = spec.getCheckpointEverySteps();
                 if (last || (every > 0 && step % every == 0)) {
+                    List<DataPosition> positions = gang == null ? List.of(position) : Gangs.gather(gang.group(), position);
+                    if (!lead()) {
+                        continue;
+                    }
                     // metrics first: a kill between the two redoes these steps and rewrites the same object
                     writeMetrics(firstUnsavedStep, step, metricLines);
-                    String ref = saveCheckpoint(dp.parameters(0), optimizer, stage, step, position, plan, result, lr);
+                    String ref = saveCheckpoint(dp.parameters(0), optimizer, stage, step, positions, plan, result, lr);
                     metricLines.setLength(0);
                     firstUnsavedStep = step + 1;
                     job = job.toBuilder().setLastCheckpoint(ref).build();
                     listener.update(job, "checkpoint", "saved " + ref);
-                } else if (step % METRICS_EVERY_STEPS == 0) {
+                } else if (step % METRICS_EVERY_STEPS == 0 && lead()) {
                     // between far-apart (or no) checkpoints the lines go out anyway: memory stays bounded and
                     // a kill loses at most these; the steps a resume redoes rewrite the same objects
                     writeMetrics(firstUnsavedStep, step, metricLines);
                     metricLines.setLength(0);
                     firstUnsavedStep = step + 1;
                 }
-                if (last || progress.due()) {
+                if (lead() && (last || progress.due())) {
                     job = job.toBuilder().setImagesPerSecond(progress.report(job)).build();
                     listener.update(job, "progress", progress.message(job));
                 }
             }
             return job.toBuilder().setState(JobState.JOB_STATE_SUCCEEDED).build();
         }
+    }
+
+    /** Rank 0 of a job of several processes, or its only process: the one that writes and reports. */
+    private boolean lead() {
+        return gang == null || gang.rank() == 0;
+    }
+
+    /**
+     * The step plan of a fresh run: counted by rank 0 (the others take its numbers); null once
+     * cancelled.
+     */
+    private Plan plan(BatchPipeline pipeline) throws Exception {
+        long records = lead() ? pipeline.countEpochRecords(deps.config().data().planCountBudget(), cancelled) : 0;
+        if (gang != null) {
+            records = gang.group().broadcastFromRankZero(new long[] {records})[0];
+        }
+        if (records < 0) {
+            return null;
+        }
+        double perStep = spec.getBatchSize();
+        long total = Math.max(1, (long) Math.floor(spec.getEpochs() * records / perStep));
+        // warm-up = epochs is a valid spec: rounding must not make the warm-up longer than the run
+        return new Plan(total, Math.min(total, Math.round(spec.getWarmupEpochs() * records / perStep)), records);
+    }
+
+    /**
+     * Where this process resumes: its own entry of the checkpoint's positions (one a process), or the
+     * position of a one-process job's checkpoint. A checkpoint of another number of processes is refused:
+     * its positions split the stream another way.
+     */
+    private DataPosition positionOfThisProcess(CheckpointManifest m, String reference) {
+        Object kept = m.data().get("positions");
+        List<DataPosition> positions = kept == null ? List.of(JSON.convertValue(m.data().get("position"), DataPosition.class))
+                : Arrays.asList(JSON.convertValue(kept, DataPosition[].class));
+        if (positions.size() != partition.world()) {
+            throw new IllegalStateException(reference + " was written by a job of " + positions.size() + " process(es); it "
+                    + "resumes only with as many, not " + partition.world());
+        }
+        return positions.get(partition.rank());
     }
 
     /** Weights from another job's checkpoint: the encoder of an MAE (transfer), or everything of the same stage. */
@@ -266,14 +358,19 @@ final class TrainingRun {
         }
     }
 
-    private String saveCheckpoint(Parameters params, AdamW optimizer, String stage, long step, DataPosition position,
+    /** @param positions every process's data position, by rank (one for a job of one process) */
+    private String saveCheckpoint(Parameters params, AdamW optimizer, String stage, long step, List<DataPosition> positions,
             Plan plan, TrainingStep.Result result, double lr) throws IOException {
+        DataPosition position = positions.get(0);
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("loss", (double) result.loss());
         metrics.put("lr", lr);
         metrics.put("grad_norm", result.gradNorm());
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("position", position);
+        if (positions.size() > 1) {
+            data.put("positions", positions);
+        }
         data.put("plan", plan);
         data.put("topic", runSettings.topic());
         data.put("run_settings", runSettings);

@@ -60,18 +60,29 @@ public class TrainingRuns {
      * (CANCELLED); a failure is thrown with the reason as its message.
      */
     public Job run(Job job, JobSpecs.Accepted accepted, BooleanSupplier cancelled, Listener listener) throws Exception {
-        return new TrainingRun(this, job, accepted, cancelled, listener).run();
+        return run(job, accepted, cancelled, listener, null);
+    }
+
+    /**
+     * The same as one process of a job of several: {@code gang} is this process's place in it (null: the
+     * job's only process). Rank 0 writes the checkpoints and metrics and reports to {@code listener}.
+     */
+    public Job run(Job job, JobSpecs.Accepted accepted, BooleanSupplier cancelled, Listener listener, Gang gang)
+            throws Exception {
+        return new TrainingRun(this, job, accepted, cancelled, listener, gang).run();
     }
 
     /** {@code run}: the settings as the run began (see {@link TrainingRun.RunSettings}). */
-    BatchPipeline.Settings pipelineSettings(String jobId, JobSpec spec, VitConfig model, TrainingRun.RunSettings run) {
+    BatchPipeline.Settings pipelineSettings(String jobId, JobSpec spec, VitConfig model, TrainingRun.RunSettings run,
+            BatchPipeline.Partition partition) {
         AugmentationConfig a = spec.getAugmentation();
         Augmentation augmentation = new Augmentation(a.getRandomResizedCrop(), a.getMinScale(), a.getMaxScale(),
                 a.getHorizontalFlip());
         TrainerConfig.Data d = config.data();
-        return new BatchPipeline.Settings(bootstrapServers, run.topic(), "maws-trainer-" + jobId, spec.getBatchSize(),
+        String group = "maws-trainer-" + jobId + (partition.world() > 1 ? "-rank-" + partition.rank() : "");
+        return new BatchPipeline.Settings(bootstrapServers, run.topic(), group, spec.getBatchSize() / partition.world(),
                 model.imageSize(), model.channels(), augmentation, spec.getSeed(), d.fetchThreads(), d.prefetchBatches(),
-                run.shuffleBuffer(), d.maxBadImageFraction(), d.badImageGrace(), run.skipSuperseded());
+                run.shuffleBuffer(), d.maxBadImageFraction(), d.badImageGrace(), run.skipSuperseded(), partition);
     }
 
     DjlRuntime runtime() {
