@@ -200,17 +200,21 @@ JNIEXPORT jlong JNICALL Java_dev_maws_model_dist_C10dNative_newGlooGroup(JNIEnv*
   char* group = storage(kGroupBytes);
   IntrusivePtr storePtr{reinterpret_cast<void*>(store)};
   IntrusivePtr optionsPtr{options};
+  // The Options parameter is a by-value intrusive_ptr: the callee works on our temporary and, in 2.5.1,
+  // moves it into the group (options_(std::move(options))), leaving the temporary null. The temporary is
+  // the caller's to destroy: its reference is released only if it still holds one (released twice, the
+  // group's Options are freed under it, and freed again with the group).
   try {
     groupCtor(group, storePtr, rank, worldSize, &optionsPtr);
   } catch (const std::exception& e) {
     ::operator delete(group);
-    release(options);
+    if (optionsPtr.target != nullptr) release(optionsPtr.target);
     throwJava(env, "java/io/IOException", "c10d Gloo group, rank " + std::to_string(rank) + " of "
         + std::to_string(worldSize) + ": " + e.what());
     return 0;
   }
   checkGuard(group, kGroupBytes);
-  release(options);  // the group holds its own reference
+  if (optionsPtr.target != nullptr) release(optionsPtr.target);
   adopt(group);
   return reinterpret_cast<jlong>(group);
 }

@@ -123,7 +123,12 @@ public final class ProcessGroup implements AutoCloseable, TrainingStep.GradientS
                 }
                 flat = NDArrays.concat(parts);
             }
-            C10dNative.allreduceSum(group, new long[] {((PtNDArray) flat).getHandle()}, timeoutMs);
+            // Gloo reduces host memory: a GPU bucket goes through a host copy (NCCL is not bridged yet)
+            NDArray reduced = flat.getDevice().isGpu() ? flat.toDevice(ai.djl.Device.cpu(), true) : flat;
+            C10dNative.allreduceSum(group, new long[] {((PtNDArray) reduced).getHandle()}, timeoutMs);
+            if (reduced != flat) {
+                flat.muli(HostArrays.scalar(flat.getManager(), 0f)).addi(reduced.toDevice(flat.getDevice(), true));
+            }
             flat.divi(HostArrays.scalar(flat.getManager(), env.worldSize()));
             if (bucket.size() > 1) {
                 // in place, op by op: copyTo would give the array a host buffer as its storage, which a

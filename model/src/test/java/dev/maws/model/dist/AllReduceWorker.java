@@ -42,5 +42,14 @@ public final class AllReduceWorker {
             System.out.println("broadcast " + java.util.Arrays.toString(broadcast) + " gathered "
                     + java.util.Arrays.deepToString(gathered));
         }
+        // groups made and freed one after another in one process (a trainer runs job after job): each must
+        // free what it holds exactly once, or the heap is corrupt by the next ones
+        for (int again = 1; again <= 3; again++) {
+            LaunchEnv next = new LaunchEnv(env.masterAddr(), env.masterPort() + again, env.worldSize(), env.rank());
+            try (ProcessGroup group = ProcessGroup.join(next, Duration.ofSeconds(60))) {
+                long[] last = group.allGather(new long[] {again * (env.rank() + 1)})[env.worldSize() - 1];
+                System.out.println("group " + again + " " + last[0]);
+            }
+        }
     }
 }

@@ -42,6 +42,7 @@ class ProcessGroupTest {
             long big = (1L << 53) + 1;
             String metadata = "broadcast [" + big + ", -7] gathered [[" + big + ", 0], [" + 2 * big + ", 1]]";
             assertTrue(log.lines().anyMatch(metadata::equals), "expected \"" + metadata + "\" in:\n" + log);
+            assertTrue(log.lines().anyMatch("group 3 6"::equals), "three more groups made and freed:\n" + log);
         }
     }
 
