@@ -16,13 +16,15 @@ import java.util.concurrent.Future;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import dev.maws.devstack.DevStack;
 import dev.maws.devstack.DevStackClients;
 import dev.maws.devstack.fashion.FashionMnist;
 import dev.maws.model.mae.MaskedAutoencoder;
 import dev.maws.model.nn.Images;
+import dev.maws.model.nn.Parameters;
 import dev.maws.model.optim.AdamW;
-import dev.maws.model.optim.DataParallel;
+import dev.maws.model.optim.TrainingStep;
 import dev.maws.model.runtime.DjlRuntime;
 import dev.maws.model.serve.PassThreads;
 import dev.maws.model.vit.VitConfig;
@@ -116,8 +118,9 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
         try (Stack stack = devstackProcess ? Stack.process(dir, pin) : Stack.inProcess(dir);
                 ObjectStore store = new ObjectStore(stack.env().get("MAWS_S3_ENDPOINT"), stack.env().get("MAWS_S3_REGION"),
                         stack.env().get("MAWS_S3_ACCESS_KEY"), stack.env().get("MAWS_S3_SECRET_KEY"), DevStack.BUCKET);
-                DataParallel<MaskedAutoencoder> dp = DataParallel.create(runtime, device, 1,
-                        p -> new MaskedAutoencoder(p, config, true))) {
+                NDManager root = NDManager.newBaseManager(runtime.devices(device).get(0));
+                Parameters params = new Parameters(root, 1)) {
+            Model trained = new Model(params, new MaskedAutoencoder(params, config, true));
             long t0 = System.nanoTime();
             upload(stack.env().get("KAFKA_BOOTSTRAP_SERVERS"), store, data, images);
             double uploadSeconds = (System.nanoTime() - t0) / 1e9;
@@ -125,7 +128,7 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
             String threads = device.startsWith("gpu") ? "-" : Integer.toString(PassThreads.engineThreads(Device.cpu()));
             System.out.println("step: " + threads + " intra-op threads" + (pin == null ? "" : "; pinned: " + pin));
 
-            AdamW optimizer = AdamW.mae(dp.parameters(0), 0.05, 0);
+            AdamW optimizer = AdamW.mae(trained.params(), 0.05, 0);
             Random masks = new Random(1);
             BatchPipeline.Settings settings = new BatchPipeline.Settings(stack.env().get("KAFKA_BOOTSTRAP_SERVERS"),
                     "labeled-images", "bench", batch, config.imageSize(), config.channels(), new Augmentation(true, 0.2, 1.0, true), 1,
@@ -133,7 +136,7 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
             ImageDecoder decoder = new ImageDecoder(40_000_000);
 
             // warm-up: every path of the end-to-end run once, on a cache that is then dropped
-            endToEnd(settings, new ImageSource(store, 1 << 24, 256L << 20), decoder, dp, optimizer, config, masks,
+            endToEnd(settings, new ImageSource(store, 1 << 24, 256L << 20), decoder, trained, optimizer, config, masks,
                     warmUpSteps);
             dataPathRate(settings, new ImageSource(store, 1 << 24, 256L << 20), decoder, Math.min(warmUpSteps, 4));
 
@@ -161,7 +164,7 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
                 }
             }
             for (int i = 0; i < 2; i++) { // warm-up
-                step(dp, optimizer, inMemory.get(i), config, masks);
+                step(trained, optimizer, inMemory.get(i), config, masks);
             }
             // rounds of: cold end-to-end, cached end-to-end, in-memory, after a first in-memory row. The same
             // step's speed moves within a run on this shared machine (in-memory rows of one run: 170 and 228
@@ -170,7 +173,7 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
             // after it (the harder test), and the goals take the median over the rounds. Each cold row has a cache of its own: every image is fetched from S3 again.
             List<Row> rows = new ArrayList<>();
             ThreadCpu cpu = ThreadCpu.now(stack.process());
-            double previous = inMemory(dp, optimizer, inMemory, config, masks, steps);
+            double previous = inMemory(trained, optimizer, inMemory, config, masks, steps);
             rows.add(new Row("in-memory batches", previous, 0, ThreadCpu.now(stack.process()).columnsSince(cpu)));
             double[] coldRatios = new double[rounds];
             double[] cachedRatios = new double[rounds];
@@ -178,7 +181,7 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
             ImageSource warm = null;
             for (int r = 0; r < rounds; r++) {
                 cpu = ThreadCpu.now(stack.process());
-                double[] cold = endToEnd(settings, new ImageSource(store, 1 << 24, 256L << 20), decoder, dp, optimizer, config,
+                double[] cold = endToEnd(settings, new ImageSource(store, 1 << 24, 256L << 20), decoder, trained, optimizer, config,
                         masks, steps);
                 Row coldRow = new Row("Kafka+S3+decode+augment, " + coldRows, cold[0], cold[1],
                         ThreadCpu.now(stack.process()).columnsSince(cpu));
@@ -187,11 +190,11 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
                 warm = new ImageSource(store, 1 << 24, 256L << 20);
                 dataPathRate(settings, warm, decoder, steps + settings.prefetchBatches() + 1);
                 cpu = ThreadCpu.now(stack.process());
-                double[] cached = endToEnd(settings, warm, decoder, dp, optimizer, config, masks, steps);
+                double[] cached = endToEnd(settings, warm, decoder, trained, optimizer, config, masks, steps);
                 Row cachedRow = new Row("Kafka+decode+augment, images cached", cached[0], cached[1],
                         ThreadCpu.now(stack.process()).columnsSince(cpu));
                 cpu = ThreadCpu.now(stack.process());
-                double next = inMemory(dp, optimizer, inMemory, config, masks, steps);
+                double next = inMemory(trained, optimizer, inMemory, config, masks, steps);
                 Row memoryRow = new Row("in-memory batches", next, 0, ThreadCpu.now(stack.process()).columnsSince(cpu));
                 double faster = Math.min(previous, next);
                 coldRatios[r] = faster / cold[0];
@@ -225,15 +228,14 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
         }
     }
 
-    private static void step(DataParallel<MaskedAutoencoder> dp, AdamW optimizer, Batch batch, VitConfig config,
-            Random masks) {
-        dp.step((mae, s, from, to) -> {
-            float[] px = from == 0 && to == batch.size() ? batch.pixels()
-                    : Arrays.copyOfRange(batch.pixels(), from * (batch.pixels().length / batch.size()),
-                            to * (batch.pixels().length / batch.size()));
-            NDArray imgs = Images.batch(s, px, to - from, config);
-            return mae.forward(imgs, 0.75, masks).loss();
-        }, batch.size(), optimizer, 1e-4);
+    /** The model the steps train, on the benchmark's one device. */
+    private record Model(Parameters params, MaskedAutoencoder mae) {}
+
+    private static void step(Model trained, AdamW optimizer, Batch batch, VitConfig config, Random masks) {
+        TrainingStep.run(trained.params(), s -> {
+            NDArray imgs = Images.batch(s, batch.pixels(), batch.size(), config);
+            return trained.mae().forward(imgs, 0.75, masks).loss();
+        }, optimizer, 1e-4);
     }
 
     /** A timed row: seconds, of them waiting for a batch, its CPU columns, its ratio to the in-memory step. */
@@ -254,11 +256,11 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
     }
 
     /** Seconds of {@code steps} steps on batches already in memory. */
-    private static double inMemory(DataParallel<MaskedAutoencoder> dp, AdamW optimizer, List<Batch> batches, VitConfig config,
+    private static double inMemory(Model trained, AdamW optimizer, List<Batch> batches, VitConfig config,
             Random masks, int steps) {
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
-            step(dp, optimizer, batches.get(i % batches.size()), config, masks);
+            step(trained, optimizer, batches.get(i % batches.size()), config, masks);
         }
         return (System.nanoTime() - t0) / 1e9;
     }
@@ -270,7 +272,7 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
 
     /** {seconds, seconds waiting for a batch} of {@code steps} steps fed by a pipeline over {@code images}. */
     private static double[] endToEnd(BatchPipeline.Settings settings, ImageSource images, ImageDecoder decoder,
-            DataParallel<MaskedAutoencoder> dp, AdamW optimizer, VitConfig config, Random masks, int steps) throws Exception {
+            Model trained, AdamW optimizer, VitConfig config, Random masks, int steps) throws Exception {
         long wait = 0;
         long t0 = System.nanoTime();
         try (BatchPipeline pipeline = new BatchPipeline(settings, images, decoder, null, null).begin()) {
@@ -278,7 +280,7 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
                 long w0 = System.nanoTime();
                 Batch b = pipeline.next(() -> false);
                 wait += System.nanoTime() - w0;
-                step(dp, optimizer, b, config, masks);
+                step(trained, optimizer, b, config, masks);
             }
         }
         return new double[] {(System.nanoTime() - t0) / 1e9, wait / 1e9};

@@ -26,7 +26,7 @@ public final class Pipeline {
      * What to run and where.
      *
      * @param eval a user's ImageFolder evaluation set ({@code --eval}), or null: Fashion-MNIST's test split
-     * @param dataset a user's WebDataset corpus ({@code --dataset}, an absolute local location) to train
+     * @param dataset a user's WebDataset corpus ({@code --dataset}: an absolute local location, or s3://) to train
      *     on with its own captions, or null: Fashion-MNIST with generated captions
      */
     public record Options(Preset preset, CaptionGenerator.Noise noise, Path root, Path state, Path out, Path eval,
@@ -58,8 +58,7 @@ public final class Pipeline {
             // Fashion-MNIST: the training set without --dataset, the evaluation set without --eval
             FashionImport.Imported data = o.dataset() != null && o.eval() != null ? null
                     : FashionImport.run(platform.store(), preset, o.state(), progress);
-            CorpusImport.Imported corpus = o.dataset() == null ? null : CorpusImport.run(platform.store(), CorpusSource.local(),
-                    o.dataset(), CorpusImport.datasetName(o.dataset()), progress);
+            CorpusImport.Imported corpus = o.dataset() == null ? null : importCorpus(platform, o.dataset(), progress);
             ImageFolderImport.Imported eval = o.eval() == null ? null : ImageFolderImport.run(platform.store(), o.eval(), progress);
             String evalDataset = eval == null ? FashionImport.DATASET : ImageFolderImport.DATASET;
             Labelling.Result labels = Labelling.run(platform, corpus == null
@@ -158,6 +157,16 @@ public final class Pipeline {
     }
 
     /** The corpus and its import: where from, what was stored, what was skipped and why, how fast. */
+    /** The user's corpus into the platform: local files, or s3:// on the S3 the environment names (AWS_*). */
+    private static CorpusImport.Imported importCorpus(LocalPlatform platform, String location, Progress progress) throws Exception {
+        CorpusSource source = location.startsWith("s3://") ? CorpusSource.forEnvironment(System.getenv()) : CorpusSource.local();
+        try {
+            return CorpusImport.run(platform.store(), source, location, CorpusImport.datasetName(location), progress);
+        } finally {
+            source.close();
+        }
+    }
+
     private static Map<String, Object> corpusReport(CorpusImport.Imported c) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("name", c.dataset());

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 /**
  * {@code ./maws run [--preset quick|full|smoke] [--out DIR] [--train-images N] [--mae-epochs E]
  * [--wsp-epochs E] [--p P] [--q Q] [--seed N] [--faults|--no-faults] [--dataset PATH] [--eval DIR]
- * [--image-size N] [--channels 1|3]}: the local pipeline. Exit status 0
+ * [--image-size N] [--channels 1|3] [--processes N]}: the local pipeline. Exit status 0
  * with report.json and report.html in the output directory, 1 with the reason on failure.
  */
 public final class PipelineMain {
@@ -29,6 +29,7 @@ public final class PipelineMain {
         String dataset = null;
         Integer imageSize = null;
         Integer channels = null;
+        Integer processes = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -45,6 +46,7 @@ public final class PipelineMain {
                     case "--dataset" -> dataset = corpus(value(args, ++i));
                     case "--image-size" -> imageSize = (int) whole(args, ++i, 0);
                     case "--channels" -> channels = (int) whole(args, ++i, 0);
+                    case "--processes" -> processes = (int) whole(args, ++i, 0);
                     case "--faults" -> faults = true;
                     case "--no-faults" -> faults = false;
                     default -> throw new Usage("unknown option " + args[i] + " (see ./maws --help)");
@@ -52,7 +54,8 @@ public final class PipelineMain {
             }
             Preset chosen;
             try {
-                chosen = Preset.named(preset).with(trainImages, maeEpochs, wspEpochs, faults).withInput(imageSize, channels);
+                chosen = Preset.named(preset).with(trainImages, maeEpochs, wspEpochs, faults).withInput(imageSize, channels)
+                        .withProcesses(processes);
             } catch (IllegalArgumentException e) {
                 throw new Usage(e.getMessage());
             }
@@ -78,19 +81,31 @@ public final class PipelineMain {
         }
     }
 
-    /** A local corpus location, made absolute; S3 corpora are read by the import's CorpusSource, not by this run yet. */
+    /**
+     * A corpus location, checked before anything starts (a location that names no shards is a mistake on
+     * the command line): a local one made absolute, an s3:// one listed on the S3 of the environment.
+     */
     private static String corpus(String location) {
-        if (location.startsWith("s3://")) {
-            throw new Usage("--dataset " + location + ": ./maws run reads corpora from local files; copy the shards here "
-                    + "(a .tar, a directory of .tar files or a brace pattern)");
+        boolean s3 = location.startsWith("s3://");
+        String checked = s3 ? location : Path.of(location).toAbsolutePath().toString();
+        dev.maws.platform.corpus.CorpusSource source = null;
+        try {
+            source = s3 ? dev.maws.platform.corpus.CorpusSource.forEnvironment(System.getenv())
+                    : dev.maws.platform.corpus.CorpusSource.local();
+            source.shards(checked);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new Usage("--dataset: " + e.getMessage() + (s3 ? " (S3 from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, "
+                    + "AWS_SECRET_ACCESS_KEY)" : ""));
+        } finally {
+            if (source != null) {
+                try {
+                    source.close();
+                } catch (Exception e) {
+                    // a client that did not close holds nothing this run needs
+                }
+            }
         }
-        String absolute = Path.of(location).toAbsolutePath().toString();
-        try { // before anything starts: a location that names no shards is a mistake on the command line
-            dev.maws.platform.corpus.CorpusSource.local().shards(absolute);
-        } catch (IllegalArgumentException e) {
-            throw new Usage("--dataset: " + e.getMessage());
-        }
-        return absolute;
+        return checked;
     }
 
     private static String value(String[] args, int i) {

@@ -15,7 +15,7 @@ import dev.maws.proto.v1.ModelConfig;
  */
 public record Preset(String name, int trainImages, int testImages, ModelConfig model, double maeEpochs,
         double wspEpochs, int batchSize, double maeBaseLr, double wspBaseLr, double warmupEpochs,
-        int checkpointEverySteps, int fewShotSeeds, boolean killServices) {
+        int checkpointEverySteps, int fewShotSeeds, boolean killServices, int processes) {
 
     /** The model of quick and smoke: a ViT on 28x28 grayscale, 49 patches of 4x4. */
     private static ModelConfig vit28(int width, int depth, int heads, int decoderWidth) {
@@ -27,14 +27,14 @@ public record Preset(String name, int trainImages, int testImages, ModelConfig m
     public static Preset named(String name) {
         return switch (name) {
             // CI: the committed fixture (500 train, 100 test images), a few seconds of training
-            case "smoke" -> new Preset("smoke", 500, 100, vit28(32, 2, 2, 32), 6, 20, 64, 1e-3, 4e-3, 1, 10, 2, true);
+            case "smoke" -> new Preset("smoke", 500, 100, vit28(32, 2, 2, 32), 6, 20, 64, 1e-3, 4e-3, 1, 10, 2, true, 1);
             // the default: under 10 minutes on 2 CPU cores
             case "quick" -> new Preset("quick", 6000, 1000, vit28(128, 4, 4, 64), 4, 4, 256, 1.5e-4, 5e-4, 0.5, 0, 3,
-                    false);
+                    false, 1);
             // all 60,000 images, the quick model, a long MAE stage (the one that showed the effect on 20k) and
             // a WSP stage long enough for both goals of MAE -> WSP (zero-shot after 5 WSP epochs 83.6 %, 12: 87.3 %,
             // 24: 89.02 %; linear probe 24: 90.48 %; README)
-            case "full" -> new Preset("full", 0, 0, vit28(128, 4, 4, 64), 20, 24, 256, 1.5e-4, 5e-4, 1, 500, 5, false);
+            case "full" -> new Preset("full", 0, 0, vit28(128, 4, 4, 64), 20, 24, 256, 1.5e-4, 5e-4, 1, 500, 5, false, 1);
             default -> throw new IllegalArgumentException("preset must be quick, full or smoke; got \"" + name + "\"");
         };
     }
@@ -45,7 +45,7 @@ public record Preset(String name, int trainImages, int testImages, ModelConfig m
         return new Preset(name, newTrainImages == null ? trainImages : newTrainImages, testImages, model,
                 newMaeEpochs == null ? maeEpochs : newMaeEpochs, newWspEpochs == null ? wspEpochs : newWspEpochs, batchSize,
                 maeBaseLr, wspBaseLr, warmupEpochs, kill && checkpointEverySteps == 0 ? 10 : checkpointEverySteps,
-                fewShotSeeds, kill);
+                fewShotSeeds, kill, processes);
     }
 
     /**
@@ -70,7 +70,23 @@ public record Preset(String name, int trainImages, int testImages, ModelConfig m
                     + " from " + patch + " to 1024, got " + size);
         }
         return new Preset(name, trainImages, testImages, model.toBuilder().setImageSize(size).setChannels(ch).build(), maeEpochs,
-                wspEpochs, batchSize, maeBaseLr, wspBaseLr, warmupEpochs, checkpointEverySteps, fewShotSeeds, killServices);
+                wspEpochs, batchSize, maeBaseLr, wspBaseLr, warmupEpochs, checkpointEverySteps, fewShotSeeds, killServices, processes);
+    }
+
+    /**
+     * This preset trained by {@code n} processes (null keeps the preset's one): the trainer and
+     * {@code n - 1} worker processes, data-parallel on c10d. The batch size must be a multiple of it.
+     */
+    public Preset withProcesses(Integer n) {
+        if (n == null) {
+            return this;
+        }
+        if (n < 1 || n > 64 || batchSize % n != 0) {
+            throw new IllegalArgumentException("--processes must be 1-64 and divide the " + name + " batch size " + batchSize
+                    + ", got " + n);
+        }
+        return new Preset(name, trainImages, testImages, model, maeEpochs, wspEpochs, batchSize, maeBaseLr, wspBaseLr,
+                warmupEpochs, checkpointEverySteps, fewShotSeeds, killServices, n);
     }
 
     /** Whether this preset always runs on the committed fixture (smoke: CI, where nothing is downloaded). */

@@ -73,7 +73,7 @@ final class Training {
                 .setModel(preset.model()).setEpochs(preset.maeEpochs()).setBatchSize(preset.batchSize())
                 .setBaseLr(preset.maeBaseLr()).setWeightDecay(0.05).setWarmupEpochs(preset.warmupEpochs())
                 .setMaskRatio(0.75).setAugmentation(preset.augmentation()).setSeed(1)
-                .setCheckpointEverySteps(preset.checkpointEverySteps()).build();
+                .setCheckpointEverySteps(preset.checkpointEverySteps()).setProcesses(preset.processes()).build();
     }
 
     /** WSP with the same budget whether from scratch or from an MAE checkpoint. */
@@ -82,7 +82,7 @@ final class Training {
                 .setModel(preset.model()).setVocabularyVersion(vocabulary).setInitFrom(initFrom)
                 .setEpochs(preset.wspEpochs()).setBatchSize(preset.batchSize()).setBaseLr(preset.wspBaseLr())
                 .setWeightDecay(0.05).setWarmupEpochs(preset.warmupEpochs()).setAugmentation(preset.augmentation())
-                .setSeed(2).setCheckpointEverySteps(preset.checkpointEverySteps()).build();
+                .setSeed(2).setCheckpointEverySteps(preset.checkpointEverySteps()).setProcesses(preset.processes()).build();
     }
 
     /** Starts a job, follows it to the end (with a progress bar) and collects its loss curve. */

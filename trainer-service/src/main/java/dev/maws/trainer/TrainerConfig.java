@@ -17,8 +17,9 @@ public interface TrainerConfig {
     String topic();
 
     /**
-     * Device of a job whose spec names none: "cpu", "gpu" (every local GPU) or "gpu:N". Absent: the
-     * engine's own device ({@code maws.djl.device}), so a trainer set to a GPU trains there by default.
+     * Device of a job whose spec names none: "cpu", "gpu" (every local GPU, one process each) or "gpu:N".
+     * Absent: the engine's own device ({@code maws.djl.device}), so a trainer set to a GPU trains there by
+     * default.
      */
     Optional<String> defaultDevice();
 

@@ -26,13 +26,13 @@ import ai.djl.ndarray.NDManager;
 import dev.maws.devstack.DevStack;
 import dev.maws.devstack.DevStackClients;
 import dev.maws.devstack.ServiceProcess;
+import dev.maws.devstack.fashion.FashionMnist;
 import dev.maws.model.checkpoint.Checkpoint;
 import dev.maws.model.mae.MaskedAutoencoder;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.vit.VitConfig;
 import dev.maws.model.wsp.WspClassifier;
 import dev.maws.platform.checkpoint.CheckpointCatalog;
-import dev.maws.platform.image.FashionMnist;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.platform.vocabulary.VocabularyStore;
 import dev.maws.proto.v1.Job;
@@ -83,6 +83,12 @@ class DistributedJobIT {
                 records.add(Map.entry("no-label-" + i, LabeledImage.newBuilder().setImageId("no-label-" + i)
                         .setImageUri("images/fmnist/train/" + i + ".png").build().toByteArray()));
             }
+        }
+        java.util.Properties admin = new java.util.Properties();
+        admin.setProperty(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+            a.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(TOPIC, 3, (short) 1))).all()
+                    .get(30, TimeUnit.SECONDS);
         }
         DevStackClients.produceAll(stack.kafkaBootstrapServers(), TOPIC, records);
         int port = ServiceProcess.freePort();
@@ -193,11 +199,21 @@ class DistributedJobIT {
         assertEquals(a.length, b.length);
         double maxDiff = 0;
         double maxAbs = 0;
+        double diff2 = 0;
+        double norm2 = 0;
         for (int i = 0; i < a.length; i++) {
             maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
             maxAbs = Math.max(maxAbs, Math.abs(a[i]));
+            diff2 += (double) (a[i] - b[i]) * (a[i] - b[i]);
+            norm2 += (double) a[i] * a[i];
         }
-        assertTrue(maxDiff <= 1e-4 * maxAbs, what + ": parameters differ by up to " + maxDiff + " (largest " + maxAbs + ")");
+        // AdamW divides each gradient by its own running scale: where a gradient is near 0, the rounding of
+        // another summation order can move that parameter by up to about lr a step, so the largest difference
+        // is bounded looser than the norm of all of them
+        String measured = String.format("%s, %d steps: parameters of 2 processes vs 1 differ by %.3g of the largest at most,"
+                + " %.3g in norm", what, one.getTotalSteps(), maxDiff / maxAbs, Math.sqrt(diff2 / norm2));
+        System.out.println(measured);
+        assertTrue(maxDiff <= 1e-3 * maxAbs && Math.sqrt(diff2 / norm2) <= 1e-4, measured);
     }
 
     private static void assertSameLosses(List<Double> a, List<Double> b, double relative, String what) {

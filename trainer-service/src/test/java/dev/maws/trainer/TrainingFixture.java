@@ -35,7 +35,8 @@ final class TrainingFixture {
             .setDepth(2).setHeads(2).setMlpRatio(2).setDecoderWidth(16).setDecoderDepth(1).setDecoderHeads(2)
             .setPooling("mean").build();
 
-    private static boolean written;
+    /** The devstacks the fixture went to, by Kafka address and S3 client (an IT starts a devstack of its own). */
+    private static final java.util.Set<String> WRITTEN = new java.util.HashSet<>();
 
     private TrainingFixture() {}
 
@@ -46,8 +47,9 @@ final class TrainingFixture {
     }
 
     static synchronized void write(ObjectStore store, VocabularyStore vocabularies, String bootstrapServers) {
-        if (written || alreadyOnTheTopic(bootstrapServers)) {
-            written = true;
+        String devstack = bootstrapServers + " " + System.identityHashCode(store);
+        if (WRITTEN.contains(devstack) || alreadyOnTheTopic(bootstrapServers)) {
+            WRITTEN.add(devstack);
             return;
         }
         FashionMnist train = FashionMnist.fixture("train");
@@ -77,7 +79,7 @@ final class TrainingFixture {
         // images and vocabulary first, the records last, LAST_KEY at their end
         DevStackClients.produceAll(bootstrapServers, "labeled-images", records);
 
-        written = true;
+        WRITTEN.add(devstack);
     }
 
     /** The loss of every step from the job's metrics lines, in step order. */

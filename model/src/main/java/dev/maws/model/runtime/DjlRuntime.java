@@ -66,7 +66,7 @@ public final class DjlRuntime {
     }
 
     /**
-     * Resolves a device setting: "cpu", "gpu" (all local GPUs, for data-parallel training) or "gpu:N".
+     * Resolves a device setting: "cpu", "gpu" (all local GPUs: a trainer job runs one process on each) or "gpu:N".
      *
      * @throws IllegalArgumentException on a malformed setting or a GPU that this machine does not have
      */

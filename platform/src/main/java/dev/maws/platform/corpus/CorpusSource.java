@@ -41,8 +41,16 @@ public final class CorpusSource {
     /** Null when this source reads local paths only. */
     private final MinioClient s3;
 
+    /** Whether this source made its client (and closes it). */
+    private final boolean owned;
+
     private CorpusSource(MinioClient s3) {
+        this(s3, false);
+    }
+
+    private CorpusSource(MinioClient s3, boolean owned) {
         this.s3 = s3;
+        this.owned = owned;
     }
 
     /** Local files and directories only. */
@@ -56,6 +64,52 @@ public final class CorpusSource {
      */
     public static CorpusSource withS3(MinioClient client) {
         return new CorpusSource(java.util.Objects.requireNonNull(client, "client"));
+    }
+
+    /**
+     * Local paths, and {@code s3://} locations on the S3 that the environment names with the AWS CLI's
+     * variables: {@code AWS_ENDPOINT_URL_S3} or {@code AWS_ENDPOINT_URL} (default AWS,
+     * {@code https://s3.amazonaws.com}), {@code AWS_REGION} or {@code AWS_DEFAULT_REGION} (default
+     * {@code us-east-1}), {@code AWS_ACCESS_KEY_ID} and {@code AWS_SECRET_ACCESS_KEY} (with
+     * {@code AWS_SESSION_TOKEN} when set; none: anonymous, for public buckets). The caller owns the client
+     * ({@link #close}).
+     */
+    public static CorpusSource forEnvironment(java.util.Map<String, String> env) {
+        String endpoint = first(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "https://s3.amazonaws.com");
+        String region = first(env, "AWS_REGION", "AWS_DEFAULT_REGION", "us-east-1");
+        String key = env.get("AWS_ACCESS_KEY_ID");
+        String secret = env.get("AWS_SECRET_ACCESS_KEY");
+        if ((key == null || key.isBlank()) != (secret == null || secret.isBlank())) {
+            throw new IllegalArgumentException("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both or neither");
+        }
+        MinioClient.Builder b;
+        try {
+            b = MinioClient.builder().endpoint(endpoint).region(region);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the S3 endpoint " + endpoint + " (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) is not a "
+                    + "URL: " + e.getMessage(), e);
+        }
+        if (key != null && !key.isBlank()) {
+            b.credentialsProvider(new io.minio.credentials.StaticProvider(key, secret, env.get("AWS_SESSION_TOKEN")));
+        }
+        return new CorpusSource(b.build(), true);
+    }
+
+    private static String first(java.util.Map<String, String> env, String a, String b, String otherwise) {
+        for (String name : new String[] {a, b}) {
+            String v = env.get(name);
+            if (v != null && !v.isBlank()) {
+                return v.trim();
+            }
+        }
+        return otherwise;
+    }
+
+    /** Closes the S3 client this source made ({@link #forEnvironment}); nothing for the others' own clients. */
+    public void close() throws Exception {
+        if (s3 != null && owned) {
+            s3.close();
+        }
     }
 
     /** The shards {@code location} names, in reading order (never empty). */

@@ -3,6 +3,7 @@ package dev.maws.platform.corpus;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
@@ -108,5 +109,31 @@ class S3CorpusTest {
         ShardIndex.Entry entry = ShardIndex.Entry.of(cat);
         assertArrayEquals(CAT, shards.get(0).read(entry.offset(), entry.length()));
         assertArrayEquals(CAT, cat.image().bytes());
+    }
+
+    @Test
+    void theEnvironmentNamesTheEndpointAndCredentialsAsTheAwsCliReadsThem() throws Exception {
+        Map<String, String> env = Map.of("AWS_ENDPOINT_URL", s3.endpoint(), "AWS_REGION", EmbeddedS3.REGION, "AWS_ACCESS_KEY_ID",
+                s3.accessKey(), "AWS_SECRET_ACCESS_KEY", s3.secretKey());
+        CorpusSource source = CorpusSource.forEnvironment(env);
+        try {
+            assertEquals(List.of("s3://corpora/cc/shard-0.tar", "s3://corpora/cc/shard-1.tar"),
+                    source.shards("s3://corpora/cc/shard-{0..1}.tar").stream().map(CorpusShard::name).toList());
+        } finally {
+            source.close();
+        }
+        CorpusSource wrongKey = CorpusSource.forEnvironment(Map.of("AWS_ENDPOINT_URL_S3", s3.endpoint(), "AWS_ACCESS_KEY_ID", "nobody",
+                "AWS_SECRET_ACCESS_KEY", "wrong"));
+        try {
+            Exception e = assertThrows(RuntimeException.class, () -> wrongKey.shards("s3://corpora/cc/"));
+            assertTrue(e.getMessage().contains("s3://corpora/cc/"), e.getMessage());
+        } finally {
+            wrongKey.close();
+        }
+        assertEquals("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both or neither",
+                assertThrows(IllegalArgumentException.class, () -> CorpusSource.forEnvironment(Map.of("AWS_ACCESS_KEY_ID", "k")))
+                        .getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CorpusSource.forEnvironment(Map.of("AWS_ENDPOINT_URL",
+                "not a url"))).getMessage().contains("the S3 endpoint not a url"));
     }
 }

@@ -199,10 +199,19 @@ public class JobSpecs {
             b.setAugmentation(ab);
         }
 
-        int processes = spec.getProcesses() == 0 ? 1 : spec.getProcesses();
+        // one process a device: processes defaults to the devices of the device setting ("gpu": every local GPU)
+        String device = spec.getDevice().isEmpty() ? config.defaultDevice().orElse(engine.device()) : spec.getDevice();
+        int devices = 1;
+        try {
+            devices = engine.runtime().devices(device).size();
+            b.setDevice(device);
+        } catch (IllegalArgumentException e) {
+            p.add(e.getMessage());
+        }
+        int processes = spec.getProcesses() == 0 ? devices : spec.getProcesses();
         int maxProcesses = config.limits().maxProcesses();
         if (processes < 1 || processes > maxProcesses) {
-            p.add("processes must be in [1, " + maxProcesses + "] (maws.trainer.limits.max-processes; 0 = 1), got "
+            p.add("processes must be in [1, " + maxProcesses + "] (maws.trainer.limits.max-processes; 0 = one a device), got "
                     + spec.getProcesses());
         } else {
             b.setProcesses(processes);
@@ -211,20 +220,9 @@ public class JobSpecs {
                         + ": every process takes an equal share of each step");
             }
         }
-        String device = spec.getDevice().isEmpty() ? config.defaultDevice().orElse(engine.device()) : spec.getDevice();
         if (processes > 1 && device.startsWith("gpu:")) {
             p.add("device " + device + " names one GPU, but the job's " + processes + " processes take one GPU each: use "
                     + "\"gpu\" (process r takes the GPU of its local rank) or \"cpu\"");
-        }
-        try {
-            int devices = processes > 1 ? 1 : engine.runtime().devices(device).size();
-            b.setDevice(device);
-            if (b.getBatchSize() > 0 && b.getBatchSize() < devices) { // a replica without samples would learn nothing
-                p.add("batch_size " + b.getBatchSize() + " is smaller than the " + devices + " devices of \"" + device
-                        + "\"; each device needs at least one image a step");
-            }
-        } catch (IllegalArgumentException e) {
-            p.add(e.getMessage());
         }
 
         if (!p.isEmpty()) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import dev.maws.model.dist.ProcessGroup;
+import dev.maws.model.nn.Parameters;
 import dev.maws.trainer.data.DataPosition;
 
 /** What the processes of a job exchange besides gradients, as int64s through c10d. */
@@ -35,6 +36,40 @@ final class Gangs {
             e.put((int) flat[3 * i], flat[3 * i + 2]);
         }
         return new Map[] {b, e};
+    }
+
+    /** How far the processes' parameter sums may differ, relatively: rounding, not a different model. */
+    static final double SAME_PARAMETERS = 1e-5;
+
+    /**
+     * Fails unless every process holds the same parameters: each one's sums of |x| and x² of every tensor,
+     * in float64, compared across the processes. They apply the same update to the same values, so any
+     * real difference is a fault (a process that missed a step, a bad all-reduce), caught at the
+     * checkpoint rather than trained on. The sums are compared within {@link #SAME_PARAMETERS}: a
+     * reduction's rounding depends on a process's thread count, and gradient clipping reduces.
+     */
+    static void checkSameParameters(ProcessGroup group, Parameters params, long step) throws IOException {
+        List<Parameters.Parameter> all = params.all();
+        long[] mine = new long[2 * all.size()];
+        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+            for (int i = 0; i < all.size(); i++) {
+                ai.djl.ndarray.NDArray x = all.get(i).array().toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+                mine[2 * i] = Double.doubleToRawLongBits(x.abs().sum().getDouble());
+                mine[2 * i + 1] = Double.doubleToRawLongBits(x.square().sum().getDouble());
+            }
+        }
+        long[][] sums = group.allGather(mine);
+        for (int r = 1; r < sums.length; r++) {
+            for (int j = 0; j < mine.length; j++) {
+                double a = Double.longBitsToDouble(sums[0][j]);
+                double b = Double.longBitsToDouble(sums[r][j]);
+                if (!(Math.abs(a - b) <= SAME_PARAMETERS * Math.max(Math.abs(a), 1e-30))) {
+                    throw new IllegalStateException("after step " + step + " the parameters of process " + r + " differ from "
+                            + "process 0's (" + all.get(j / 2).name() + ": " + (j % 2 == 0 ? "sum |x|" : "sum x²") + " " + b
+                            + " against " + a + "): the processes no longer train one model");
+                }
+            }
+        }
     }
 
     /**

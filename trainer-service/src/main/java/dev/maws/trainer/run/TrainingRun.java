@@ -24,7 +24,6 @@ import dev.maws.model.mae.MaskedAutoencoder;
 import dev.maws.model.nn.Images;
 import dev.maws.model.nn.Parameters;
 import dev.maws.model.optim.AdamW;
-import dev.maws.model.optim.DataParallel;
 import dev.maws.model.optim.LrSchedule;
 import dev.maws.model.optim.TrainingStep;
 import dev.maws.model.vit.VisionTransformer;
@@ -127,56 +126,54 @@ final class TrainingRun {
 
     /** Trains to the end (SUCCEEDED) or until cancelled (CANCELLED); failures are thrown. */
     Job run() throws Exception {
-        long seed = spec.getSeed();
-        String device = device();
-        if (spec.getStage() == Stage.STAGE_MAE) {
-            try (DataParallel<MaskedAutoencoder> dp = DataParallel.create(deps.runtime(), device, seed,
-                    p -> new MaskedAutoencoder(p, model, true))) {
+        try (NDManager root = NDManager.newBaseManager(deps.runtime().devices(device()).get(0));
+                Parameters params = new Parameters(root, spec.getSeed())) {
+            if (spec.getStage() == Stage.STAGE_MAE) {
+                MaskedAutoencoder mae = new MaskedAutoencoder(params, model, true);
                 double maskRatio = spec.getMaskRatio();
-                return train(dp, null, (mae, batch, step, s, from, to) -> mae.forward(
-                        Images.batch(s, slice(batch, from, to), to - from, model), maskRatio,
-                        noise(batch, from, to)).loss());
+                return train(params, null, (batch, s) -> mae.forward(Images.batch(s, batch.pixels(), batch.size(), model),
+                        maskRatio, noise(batch)).loss());
             }
-        }
-        Map<String, Integer> index = accepted.vocabulary().indexBySynset();
-        BatchPipeline.LabelMap labels = image -> image.getSynsetsList().stream().map(index::get)
-                .filter(java.util.Objects::nonNull).mapToInt(Integer::intValue).distinct().toArray();
-        int vocabularySize = accepted.vocabulary().size();
-        float smoothing = (float) spec.getLabelSmoothing();
-        try (DataParallel<WspClassifier> dp = DataParallel.create(deps.runtime(), device, seed,
-                p -> new WspClassifier(p, model, vocabularySize))) {
-            return train(dp, labels, (wsp, batch, step, s, from, to) -> wsp.forwardLoss(
-                    wsp.forward(Images.batch(s, slice(batch, from, to), to - from, model)),
-                    wsp.targets(s, Arrays.copyOfRange(batch.labels(), from, to), smoothing)));
+            Map<String, Integer> index = accepted.vocabulary().indexBySynset();
+            BatchPipeline.LabelMap labels = image -> image.getSynsetsList().stream().map(index::get)
+                    .filter(java.util.Objects::nonNull).mapToInt(Integer::intValue).distinct().toArray();
+            WspClassifier wsp = new WspClassifier(params, model, accepted.vocabulary().size());
+            float smoothing = (float) spec.getLabelSmoothing();
+            return train(params, labels, (batch, s) -> wsp.forwardLoss(
+                    wsp.forward(Images.batch(s, batch.pixels(), batch.size(), model)),
+                    wsp.targets(s, batch.labels(), smoothing)));
         }
     }
 
-    /** The job's device; in a job of several processes "gpu" is the GPU of the process's local rank. */
+    /**
+     * This process's one device: "gpu" is the GPU of its local rank in a job of several processes (one
+     * process a GPU), the first GPU in a job of one.
+     */
     private String device() {
-        return gang != null && spec.getDevice().equals("gpu") ? "gpu:" + gang.localRank() : spec.getDevice();
+        return spec.getDevice().equals("gpu") ? "gpu:" + (gang == null ? 0 : gang.localRank()) : spec.getDevice();
     }
 
-    /** The MAE noise of samples [from, to) of a batch: each sample's from a seed of its place in its epoch. */
-    private float[] noise(Batch batch, int from, int to) {
+    /** The MAE noise of a batch (N, L): each sample's from a seed of its place in its epoch. */
+    private float[] noise(Batch batch) {
         int patches = model.numPatches();
-        float[] noise = new float[(to - from) * patches];
+        float[] noise = new float[batch.size() * patches];
         int epoch = batch.position().epoch(); // a batch never spans epochs
-        for (int i = from; i < to; i++) {
+        for (int i = 0; i < batch.size(); i++) {
             java.util.SplittableRandom r = new java.util.SplittableRandom(Seeds.mix(spec.getSeed(), MASKING, epoch,
                     batch.indices()[i]));
             for (int j = 0; j < patches; j++) {
-                noise[(i - from) * patches + j] = (r.nextInt() >>> 8) * 0x1.0p-24f; // uniform in [0, 1)
+                noise[i * patches + j] = (r.nextInt() >>> 8) * 0x1.0p-24f; // uniform in [0, 1)
             }
         }
         return noise;
     }
 
-    /** The loss of samples [from, to) of a batch at a step. */
-    private interface StepLoss<M> {
-        NDArray apply(M model, Batch batch, long step, NDManager s, int from, int to);
+    /** The mean loss of this process's batch, built in the step's manager. */
+    private interface StepLoss {
+        NDArray apply(Batch batch, NDManager step);
     }
 
-    private <M> Job train(DataParallel<M> dp, BatchPipeline.LabelMap labels, StepLoss<M> loss) throws Exception {
+    private Job train(Parameters params, BatchPipeline.LabelMap labels, StepLoss loss) throws Exception {
         Optional<CheckpointCatalog.Entry> own = deps.checkpoints().latest(job.getId());
         // what shapes the run beyond the spec is kept with it: a resume after a rollout that changed the
         // trainer's config goes on as the run began (another shuffle would skip and repeat records)
@@ -190,24 +187,20 @@ final class TrainingRun {
             run = started;
         }
         runSettings = run;
-        AdamW optimizer = AdamW.mae(dp.parameters(0), spec.getWeightDecay(), deps.config().maxGradNorm());
+        AdamW optimizer = AdamW.mae(params, spec.getWeightDecay(), deps.config().maxGradNorm());
         String stage = spec.getStage() == Stage.STAGE_MAE ? "MAE" : "WSP";
         long step = 0;
         DataPosition resumeAt = null;
         Plan plan = null;
         if (own.isPresent()) {
-            CheckpointManifest m = Checkpoint.load(deps.checkpoints().files(job.getId(), own.get().step()), dp.parameters(0),
-                    optimizer);
+            CheckpointManifest m = Checkpoint.load(deps.checkpoints().files(job.getId(), own.get().step()), params, optimizer);
             step = m.step();
             resumeAt = positionOfThisProcess(m, own.get().reference());
             plan = JSON.convertValue(m.data().get("plan"), Plan.class);
             listener.update(job, "state", "resumed from " + own.get().reference());
             LOG.infof("%s: resumed from %s (epoch %.3f)", job.getId(), own.get().reference(), m.epoch());
         } else if (accepted.initFrom() != null) {
-            initialise(dp.parameters(0), accepted.initFrom());
-        }
-        for (int r = 1; r < dp.size(); r++) {
-            dp.parameters(r).copyFrom(dp.parameters(0), "");
+            initialise(params, accepted.initFrom());
         }
 
         BatchPipeline.Settings settings = deps.pipelineSettings(job.getId(), spec, model, run, partition);
@@ -248,16 +241,10 @@ final class TrainingRun {
                 }
                 long waited = System.nanoTime() - waitStart;
                 double lr = schedule.at(step);
-                long current = step;
                 TrainingStep.Result result;
                 try {
-                    if (gang == null) {
-                        result = dp.step((m, s, from, to) -> loss.apply(m, batch, current, s, from, to), batch.size(), optimizer,
-                                lr);
-                    } else {
-                        result = TrainingStep.run(dp.parameters(0), s -> loss.apply(dp.main(), batch, current, s, 0, batch.size()),
-                                1.0 / gang.world(), gang.group(), optimizer, lr);
-                    }
+                    result = gang == null ? TrainingStep.run(params, s -> loss.apply(batch, s), optimizer, lr)
+                            : TrainingStep.run(params, s -> loss.apply(batch, s), 1.0 / gang.world(), gang.group(), optimizer, lr);
                 } catch (ArithmeticException e) {
                     throw new IllegalStateException("step " + (step + 1) + ": " + e.getMessage()
                             + (e.getMessage().startsWith("loss") ? " (lower base_lr or set maws.trainer.max-grad-norm)"
@@ -275,13 +262,17 @@ final class TrainingRun {
                 boolean last = step == plan.totalSteps();
                 int every = spec.getCheckpointEverySteps();
                 if (last || (every > 0 && step % every == 0)) {
-                    List<DataPosition> positions = gang == null ? List.of(position) : Gangs.gather(gang.group(), position);
+                    List<DataPosition> positions = List.of(position);
+                    if (gang != null) {
+                        positions = Gangs.gather(gang.group(), position);
+                        Gangs.checkSameParameters(gang.group(), params, step);
+                    }
                     if (!lead()) {
                         continue;
                     }
                     // metrics first: a kill between the two redoes these steps and rewrites the same object
                     writeMetrics(firstUnsavedStep, step, metricLines);
-                    String ref = saveCheckpoint(dp.parameters(0), optimizer, stage, step, positions, plan, result, lr);
+                    String ref = saveCheckpoint(params, optimizer, stage, step, positions, plan, result, lr);
                     metricLines.setLength(0);
                     firstUnsavedStep = step + 1;
                     job = job.toBuilder().setLastCheckpoint(ref).build();
@@ -404,11 +395,6 @@ final class TrainingRun {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static float[] slice(Batch batch, int from, int to) {
-        int per = batch.pixels().length / batch.size();
-        return from == 0 && to == batch.size() ? batch.pixels() : Arrays.copyOfRange(batch.pixels(), from * per, to * per);
     }
 
     /** Throughput, data wait and ETA over progress intervals; logs at most once an interval. */
