@@ -29,6 +29,21 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class DevStackClients {
     private DevStackClients() {}
 
+    /** Creates topics of {@code partitions} partitions (replication 1, the devstack's one broker). */
+    public static void createTopics(String bootstrapServers, int partitions, String... topics) {
+        Properties p = new Properties();
+        p.setProperty(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+            List<org.apache.kafka.clients.admin.NewTopic> created = new ArrayList<>();
+            for (String topic : topics) {
+                created.add(new org.apache.kafka.clients.admin.NewTopic(topic, partitions, (short) 1));
+            }
+            admin.createTopics(created).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not create topics " + List.of(topics) + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Sends one record (String key, bytes value) and waits until the broker has acknowledged it. */
     public static RecordMetadata produce(String bootstrapServers, String topic, String key, byte[] value) {
         try (KafkaProducer<String, byte[]> producer = producer(bootstrapServers)) {

@@ -84,12 +84,7 @@ class DistributedJobIT {
                         .setImageUri("images/fmnist/train/" + i + ".png").build().toByteArray()));
             }
         }
-        java.util.Properties admin = new java.util.Properties();
-        admin.setProperty(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
-        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
-            a.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(TOPIC, 3, (short) 1))).all()
-                    .get(30, TimeUnit.SECONDS);
-        }
+        DevStackClients.createTopics(stack.kafkaBootstrapServers(), 3, TOPIC);
         DevStackClients.produceAll(stack.kafkaBootstrapServers(), TOPIC, records);
         int port = ServiceProcess.freePort();
         Map<String, String> env = new HashMap<>(stack.environment());

@@ -7,16 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -57,11 +52,7 @@ class EpochRecordsTest {
     void tombstonesAreNeitherPlannedForNorBadRecords() throws Exception {
         TrainingFixture.write(store, vocabularies, bootstrapServers);
         String topic = "epoch-records-" + UUID.randomUUID();
-        Properties p = new Properties();
-        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (Admin admin = Admin.create(p)) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
+        DevStackClients.createTopics(bootstrapServers, 3, topic);
         // a quarter of the records, at seeded places, are tombstones of images deleted earlier
         Random r = new Random(11);
         List<Map.Entry<String, byte[]>> records = new ArrayList<>();
@@ -118,12 +109,7 @@ class EpochRecordsTest {
         TrainingFixture.write(store, vocabularies, bootstrapServers);
         String repeated = "epoch-repeats-" + UUID.randomUUID();
         String compacted = "epoch-compacted-" + UUID.randomUUID();
-        Properties p = new Properties();
-        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (Admin admin = Admin.create(p)) {
-            admin.createTopics(List.of(new NewTopic(repeated, 3, (short) 1), new NewTopic(compacted, 3, (short) 1))).all()
-                    .get(30, TimeUnit.SECONDS);
-        }
+        DevStackClients.createTopics(bootstrapServers, 3, repeated, compacted);
         // each image's records in its own order: first labelling; for about a third, one or two re-labellings
         // (other labels, another picture); for one in twenty a tombstone last. Images interleaved at random.
         Random r = new Random(5);

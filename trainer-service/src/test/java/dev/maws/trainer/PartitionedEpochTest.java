@@ -9,17 +9,12 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -64,11 +59,7 @@ class PartitionedEpochTest {
     void twoProcessesTakeTheImagesOfOneStepBetweenThemAndNothingTwice() throws Exception {
         TrainingFixture.write(store, vocabularies, bootstrapServers);
         String topic = "partitioned-" + UUID.randomUUID();
-        Properties p = new Properties();
-        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (Admin admin = Admin.create(p)) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
+        DevStackClients.createTopics(bootstrapServers, 3, topic);
         DevStackClients.produceAll(bootstrapServers, topic, records(0, RECORDS));
 
         List<Batch> whole = epochZero(topic, BatchPipeline.Partition.WHOLE, BATCH, null, null);
