@@ -132,6 +132,8 @@ final class PendingSample {
         Optional<ImageFormat> format = image == null ? Optional.empty() : ImageFormat.sniff(image.bytes());
         if (image != null && format.isEmpty()) {
             all.add(SkipReason.NOT_AN_IMAGE);
+        } else if (image != null && !format.get().complete(image.bytes())) {
+            all.add(SkipReason.TRUNCATED_IMAGE);
         }
         if (caption != null && caption.isEmpty()) {
             all.add(SkipReason.EMPTY_CAPTION);

@@ -31,6 +31,8 @@ public enum SkipReason {
     IMAGE_WITHOUT_CAPTION,
     /** The image member's bytes start with no JPEG, PNG or WebP signature. */
     NOT_AN_IMAGE,
+    /** The image ends before its format's end (JPEG without an end-of-image marker after its last scan, PNG without IEND, WebP shorter than its RIFF size). */
+    TRUNCATED_IMAGE,
     /** The caption member is not valid UTF-8 (strict decoding). */
     INVALID_UTF8,
     /** The {@code json} caption member is not a JSON object, or its {@code caption} field is not a string. */

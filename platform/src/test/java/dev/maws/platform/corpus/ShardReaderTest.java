@@ -210,6 +210,25 @@ class ShardReaderTest {
     }
 
     @Test
+    void anImageCutShortIsRefusedWithoutDecodingIt() {
+        byte[] jpeg = Tars.jpeg(40, 30, 2);
+        byte[] png = Tars.png(40, 30);
+        byte[] webp = Tars.webp();
+        for (byte[] whole : List.of(jpeg, png, webp)) {
+            for (int cut : new int[] {whole.length / 2, whole.length - 1}) {
+                assertSkippedAs(SkipReason.TRUNCATED_IMAGE, new Tars.Builder().add("c.jpg", java.util.Arrays.copyOf(whole, cut))
+                        .add("c.txt", "cut at " + cut));
+            }
+            // padding after the end (some writers add it) is not a cut
+            byte[] padded = java.util.Arrays.copyOf(whole, whole.length + 16);
+            assertEquals(1, read(new Tars.Builder().add("p.jpg", padded).add("p.txt", "padded").bytes()).samples().size());
+        }
+        // the image data whole, only the end-of-image marker missing
+        assertSkippedAs(SkipReason.TRUNCATED_IMAGE, new Tars.Builder().add("e.jpg", java.util.Arrays.copyOf(jpeg, jpeg.length - 2))
+                .add("e.txt", "x"));
+    }
+
+    @Test
     void theReasonCountedDoesNotDependOnMemberOrder() {
         byte[] notImage = utf8("plain text");
         byte[] badUtf8 = {(byte) 0xFF};
