@@ -5,7 +5,7 @@ import java.nio.file.Path;
 /**
  * {@code ./maws run [--preset quick|full|smoke] [--out DIR] [--train-images N] [--mae-epochs E]
  * [--wsp-epochs E] [--p P] [--q Q] [--seed N] [--faults|--no-faults] [--dataset PATH] [--eval DIR]
- * [--image-size N] [--channels 1|3] [--processes N]}: the local pipeline. Exit status 0
+ * [--model PRESET] [--batch-size N] [--image-size N] [--channels 1|3] [--processes N]}: the local pipeline. Exit status 0
  * with report.json and report.html in the output directory, 1 with the reason on failure.
  */
 public final class PipelineMain {
@@ -30,6 +30,8 @@ public final class PipelineMain {
         Integer imageSize = null;
         Integer channels = null;
         Integer processes = null;
+        String model = null;
+        Integer batchSize = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -47,6 +49,8 @@ public final class PipelineMain {
                     case "--image-size" -> imageSize = (int) whole(args, ++i, 0);
                     case "--channels" -> channels = (int) whole(args, ++i, 0);
                     case "--processes" -> processes = (int) whole(args, ++i, 0);
+                    case "--model" -> model = value(args, ++i);
+                    case "--batch-size" -> batchSize = (int) whole(args, ++i, 0);
                     case "--faults" -> faults = true;
                     case "--no-faults" -> faults = false;
                     default -> throw new Usage("unknown option " + args[i] + " (see ./maws --help)");
@@ -54,14 +58,14 @@ public final class PipelineMain {
             }
             Preset chosen;
             try {
-                chosen = Preset.named(preset).with(trainImages, maeEpochs, wspEpochs, faults).withInput(imageSize, channels)
-                        .withProcesses(processes);
+                chosen = Preset.named(preset).with(trainImages, maeEpochs, wspEpochs, faults).withModel(model, batchSize)
+                        .withInput(imageSize, channels).withProcesses(processes);
             } catch (IllegalArgumentException e) {
                 throw new Usage(e.getMessage());
             }
             // a preset with changed sizes is another experiment: it must not overwrite the preset's own report
             boolean changed = trainImages != null || maeEpochs != null || wspEpochs != null || imageSize != null
-                    || channels != null;
+                    || channels != null || model != null || batchSize != null;
             String name = preset + (dataset == null ? "" : "-" + CorpusImport.datasetName(dataset)) + (changed ? "-custom" : "");
             Path outDir = out != null ? out : state.resolve("reports").resolve(name);
             Pipeline.run(new Pipeline.Options(chosen, new CaptionGenerator.Noise(p, q, seed), Path.of("").toAbsolutePath(),

@@ -74,6 +74,38 @@ public record Preset(String name, int trainImages, int testImages, ModelConfig m
     }
 
     /**
+     * This preset with another model or batch (command-line overrides; null keeps the preset's): a model
+     * preset of the trainer ({@code tiny-28}, {@code vit-s/16}, {@code vit-b/16}, {@code vit-l/16},
+     * {@code vit-h/14}) with its input size and channels, which {@link #withInput} may change again.
+     *
+     * @throws IllegalArgumentException saying what to change
+     */
+    public Preset withModel(String modelPreset, Integer newBatchSize) {
+        ModelConfig m = model;
+        if (modelPreset != null) {
+            try {
+                m = proto(dev.maws.model.vit.VitConfig.preset(modelPreset));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--model: " + e.getMessage());
+            }
+        }
+        int b = newBatchSize == null ? batchSize : newBatchSize;
+        if (b < 1 || b > 65_536) {
+            throw new IllegalArgumentException("--batch-size must be 1-65536, got " + b);
+        }
+        return new Preset(name, trainImages, testImages, m, maeEpochs, wspEpochs, b, maeBaseLr, wspBaseLr, warmupEpochs,
+                checkpointEverySteps, fewShotSeeds, killServices, processes);
+    }
+
+    /** A model preset as a JobSpec's model (what the trainer's JobSpecs make of the preset's name). */
+    private static ModelConfig proto(dev.maws.model.vit.VitConfig c) {
+        return ModelConfig.newBuilder().setImageSize(c.imageSize()).setPatchSize(c.patchSize()).setChannels(c.channels())
+                .setWidth(c.width()).setDepth(c.depth()).setHeads(c.heads()).setMlpRatio(c.mlpRatio())
+                .setDecoderWidth(c.decoderWidth()).setDecoderDepth(c.decoderDepth()).setDecoderHeads(c.decoderHeads())
+                .setPooling(c.pooling().name().toLowerCase(java.util.Locale.ROOT)).build();
+    }
+
+    /**
      * This preset trained by {@code n} processes (null keeps the preset's one): the trainer and
      * {@code n - 1} worker processes, data-parallel on c10d. The batch size must be a multiple of it.
      */
