@@ -250,7 +250,7 @@ public class JobManager {
         } catch (Throwable e) { // any Error too: the job must end with its reason, not stay RUNNING
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             Job last = running == null ? job : running;
-            if (e instanceof LostWorkerException && !stopping && !cancelRequests.contains(id)) {
+            if (e instanceof LocalGang.LostWorkerException && !stopping && !cancelRequests.contains(id)) {
                 end = afterCheckpoint(last, false);
                 end = end.toBuilder().setCrashRestarts(end.getCrashRestarts() + 1).build();
                 if (end.getCrashRestarts() <= config.maxCrashRestarts()) {
@@ -287,7 +287,7 @@ public class JobManager {
 
     /**
      * Runs the job: in this process, or as rank 0 of a gang of worker processes that this trainer starts.
-     * A failure of the gang that a worker's end explains is a {@link LostWorkerException}.
+     * A failure of the gang that a worker's end explains is a {@link LocalGang.LostWorkerException}.
      */
     private Job run(Job job, JobSpecs.Accepted accepted) throws Exception {
         String id = job.getId();
@@ -296,17 +296,7 @@ public class JobManager {
         if (processes == 1) {
             return runs.run(job, accepted, cancelled, this::update);
         }
-        try (LocalGang gang = LocalGang.start(id, processes, config.gang().joinTimeout(), config.gang().timeout())) {
-            try {
-                return runs.run(job, accepted, cancelled, this::update, gang.gang());
-            } catch (Exception e) {
-                Optional<String> lost = gang.lostWorker(java.time.Duration.ofSeconds(5));
-                if (lost.isPresent()) {
-                    throw new LostWorkerException(lost.get() + " (" + e.getMessage() + ")", e);
-                }
-                throw e;
-            }
-        }
+        return LocalGang.run(id, processes, config.gang(), gang -> runs.run(job, accepted, cancelled, this::update, gang));
     }
 
     /** A lost worker process fails the gang; it starts again, all of it, from the job's last checkpoint. */
@@ -321,13 +311,6 @@ public class JobManager {
             queue.addFirst(job.getId());
         }
         publish(queued, "state", "a worker process was lost (" + reason + "); restarting the gang from its last checkpoint");
-    }
-
-    /** A worker process of the running job's gang ended with a failure. */
-    static final class LostWorkerException extends Exception {
-        LostWorkerException(String message, Throwable cause) {
-            super(message, cause);
-        }
     }
 
     /**

@@ -93,8 +93,37 @@ final class LocalGang implements AutoCloseable {
         return pb.start();
     }
 
-    Gang gang() {
-        return gang;
+    /** What rank 0 does in a gang: the job's training run as its process. */
+    @FunctionalInterface
+    interface RankZero {
+        dev.maws.proto.v1.Job run(Gang gang) throws Exception;
+    }
+
+    /**
+     * Starts the gang of a job of {@code processes}, runs {@code rankZero} in it and stops the workers.
+     *
+     * @throws LostWorkerException when the run failed and a worker had ended with a failure (what it is blamed on)
+     */
+    static dev.maws.proto.v1.Job run(String jobId, int processes, dev.maws.trainer.TrainerConfig.Gang config, RankZero rankZero)
+            throws Exception {
+        try (LocalGang local = start(jobId, processes, config.joinTimeout(), config.timeout())) {
+            try {
+                return rankZero.run(local.gang);
+            } catch (Exception e) {
+                Optional<String> lost = local.lostWorker(Duration.ofSeconds(5));
+                if (lost.isPresent()) {
+                    throw new LostWorkerException(lost.get() + " (" + e.getMessage() + ")", e);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** A worker process of the running job's gang ended with a failure: the gang starts again from its last checkpoint. */
+    static final class LostWorkerException extends Exception {
+        LostWorkerException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /**
