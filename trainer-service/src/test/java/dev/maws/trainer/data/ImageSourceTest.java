@@ -49,13 +49,15 @@ class ImageSourceTest {
         stack.close();
     }
 
-    /** A JPEG-looking member (the source does not decode) of {@code size} bytes. */
+    /** A JPEG-looking member (the source does not decode) of {@code size} bytes: a JPEG's first and last bytes. */
     private static byte[] jpeg(int size, int seed) {
         byte[] b = new byte[size];
         new java.util.Random(seed).nextBytes(b);
         b[0] = (byte) 0xFF;
         b[1] = (byte) 0xD8;
         b[2] = (byte) 0xFF;
+        b[size - 2] = (byte) 0xFF;
+        b[size - 1] = (byte) 0xD9;
         return b;
     }
 
