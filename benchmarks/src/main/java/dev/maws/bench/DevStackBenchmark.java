@@ -137,9 +137,7 @@ final class DevStackBenchmark implements BenchMain.Benchmark {
     }
 
     private static void s3(DevStack stack, BenchReport report) {
-        Map<String, String> c = stack.serviceConfig();
-        try (ObjectStore store = new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"),
-                c.get("maws.s3.access-key"), c.get("maws.s3.secret-key"), c.get("maws.s3.bucket"))) {
+        try (ObjectStore store = ObjectStore.of(stack.serviceConfig())) {
             for (int size : new int[] {4 * 1024, 1024 * 1024}) {
                 byte[] data = new byte[size];
                 Arrays.fill(data, (byte) 7);

@@ -27,23 +27,17 @@ final class CropSampler {
      */
     static void sample(NativeImage img, int orientation, int reduction, Crop crop, int size, int channels,
             Pixels.Normalization norm, float[] out, int offset) {
-        boolean transposed = orientation >= 5;
-        int displayW = transposed ? img.height : img.width;
-        int displayH = transposed ? img.width : img.height;
-        // along display x: stored x (step 1) or, transposed, stored y (step one row); reversed per orientation
-        int strideX = transposed ? img.wordsPerLine : 1;
-        int strideY = transposed ? 1 : img.wordsPerLine;
-        boolean reverseX = transposed ? orientation == 6 || orientation == 7 : orientation == 2 || orientation == 3;
-        boolean reverseY = transposed ? orientation == 7 || orientation == 8 : orientation == 3 || orientation == 4;
-
+        Display d = Display.of(img, orientation);
         int[] colA = new int[size];
         int[] colB = new int[size];
         float[] wx = new float[size];
-        axis(crop.x0() / reduction, crop.width() / reduction, size, displayW, strideX, reverseX, crop.flip(), colA, colB, wx);
+        axis(crop.x0() / reduction, crop.width() / reduction, size, d.width(), d.strideX(), d.reverseX(), crop.flip(),
+                colA, colB, wx);
         int[] rowA = new int[size];
         int[] rowB = new int[size];
         float[] wy = new float[size];
-        axis(crop.y0() / reduction, crop.height() / reduction, size, displayH, strideY, reverseY, false, rowA, rowB, wy);
+        axis(crop.y0() / reduction, crop.height() / reduction, size, d.height(), d.strideY(), d.reverseY(), false,
+                rowA, rowB, wy);
 
         IntBuffer src = img.words;
         int plane = size * size;
@@ -79,6 +73,21 @@ final class CropSampler {
     }
 
     /**
+     * How the stored image maps to the displayed one under an EXIF orientation (1-8): the display's size,
+     * and along each display axis the word step in storage (along display x: stored x, step 1, or,
+     * transposed, stored y, step one row) and whether it runs backwards.
+     */
+    private record Display(int width, int height, int strideX, int strideY, boolean reverseX, boolean reverseY) {
+        static Display of(NativeImage img, int orientation) {
+            boolean transposed = orientation >= 5;
+            return new Display(transposed ? img.height : img.width, transposed ? img.width : img.height,
+                    transposed ? img.wordsPerLine : 1, transposed ? 1 : img.wordsPerLine,
+                    transposed ? orientation == 6 || orientation == 7 : orientation == 2 || orientation == 3,
+                    transposed ? orientation == 7 || orientation == 8 : orientation == 3 || orientation == 4);
+        }
+    }
+
+    /**
      * The two neighbours (as word-index terms) and the weight of the second, for each output position
      * along one display axis: output {@code i} samples display coordinate {@code start + (i + 0.5) *
      * length / size - 0.5}, clamped to the image.
@@ -98,13 +107,13 @@ final class CropSampler {
 
     /** The displayed image as floats in [0, 1], (C, H, W). */
     static DecodedImage toFloats(NativeImage img, int orientation, int channels) {
-        boolean transposed = orientation >= 5;
-        int w = transposed ? img.height : img.width;
-        int h = transposed ? img.width : img.height;
-        int strideX = transposed ? img.wordsPerLine : 1;
-        int strideY = transposed ? 1 : img.wordsPerLine;
-        boolean reverseX = transposed ? orientation == 6 || orientation == 7 : orientation == 2 || orientation == 3;
-        boolean reverseY = transposed ? orientation == 7 || orientation == 8 : orientation == 3 || orientation == 4;
+        Display d = Display.of(img, orientation);
+        int w = d.width();
+        int h = d.height();
+        int strideX = d.strideX();
+        int strideY = d.strideY();
+        boolean reverseX = d.reverseX();
+        boolean reverseY = d.reverseY();
         int plane = w * h;
         float[] px = new float[channels * plane];
         IntBuffer src = img.words;

@@ -50,6 +50,15 @@ public final class ObjectStore implements AutoCloseable {
         return new ObjectStore(config.endpoint(), config.region(), config.accessKey(), config.secretKey(), config.bucket());
     }
 
+    /**
+     * A store from the {@code maws.s3.*} properties of a service's configuration (what {@link ObjectStoreConfig}
+     * maps), e.g. a devstack's {@code serviceConfig()} in tests and benchmarks.
+     */
+    public static ObjectStore of(java.util.Map<String, String> properties) {
+        return new ObjectStore(properties.get("maws.s3.endpoint"), properties.get("maws.s3.region"),
+                properties.get("maws.s3.access-key"), properties.get("maws.s3.secret-key"), properties.get("maws.s3.bucket"));
+    }
+
     public String bucket() {
         return bucket;
     }

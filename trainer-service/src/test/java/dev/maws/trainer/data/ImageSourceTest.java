@@ -38,9 +38,7 @@ class ImageSourceTest {
     @BeforeAll
     static void start() {
         stack = new DevStack(dir).start();
-        var c = stack.serviceConfig();
-        store = new ObjectStore(c.get("maws.s3.endpoint"), c.get("maws.s3.region"), c.get("maws.s3.access-key"),
-                c.get("maws.s3.secret-key"), c.get("maws.s3.bucket"));
+        store = ObjectStore.of(stack.serviceConfig());
     }
 
     @AfterAll
