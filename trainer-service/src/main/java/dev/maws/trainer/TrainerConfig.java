@@ -100,6 +100,27 @@ public interface TrainerConfig {
         @WithDefault("10000")
         int shuffleBuffer();
 
+        /**
+         * When every record of an epoch names a sample of a stored shard ({@code shards/...tar#key}), each
+         * process reads whole shards (disjoint ones: shards go to processes by size, in an order shuffled
+         * per epoch), each with one streamed GET, joined by key with the records' labels; false reads each
+         * image with its own GET, as for image objects. A run keeps the value it started with.
+         */
+        @WithDefault("true")
+        boolean streamShards();
+
+        /** Streaming shards: shards read at once by a process, their samples interleaved one by one. */
+        @WithDefault("4")
+        int shardsInFlight();
+
+        /**
+         * Streaming shards: encoded image bytes the shuffle buffer may hold (it holds fewer than
+         * shuffle-buffer samples when they are larger): its memory, counted against the heap when a job is
+         * accepted. 128 MB holds ~1,200 photographs of ~110 KB (224 px). A run keeps the value it started with.
+         */
+        @WithDefault("128")
+        long shuffleBufferMb();
+
         /** Encoded image bytes kept in memory across epochs (LRU by size). */
         @WithDefault("256")
         long imageCacheMb();

@@ -165,6 +165,27 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     /**
+     * A stream of {@code length} bytes of the object from byte {@code offset} (one ranged GET, read as
+     * the caller reads; the caller closes it): the images of a stored shard, streamed in tar order.
+     *
+     * @throws ObjectStoreException when there is no such object
+     */
+    public InputStream openRange(String key, long offset, long length) {
+        checkKey(key);
+        if (offset < 0 || length <= 0) {
+            throw new IllegalArgumentException("a range needs offset >= 0 and length > 0, got " + offset + ", " + length);
+        }
+        try {
+            return client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).offset(offset).length(length).build());
+        } catch (ErrorResponseException e) {
+            throw new ObjectStoreException((isNotFound(e) ? "no object s3://" : "cannot read s3://") + bucket + "/" + key
+                    + " at " + offset + "+" + length, e);
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot read s3://" + bucket + "/" + key + " at " + offset + "+" + length, e);
+        }
+    }
+
+    /**
      * {@code length} bytes of the object from byte {@code offset} (one ranged GET): an image inside a
      * stored shard, read through its index.
      *

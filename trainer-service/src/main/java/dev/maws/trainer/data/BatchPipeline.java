@@ -12,31 +12,31 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jboss.logging.Logger;
-
-import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.maws.platform.image.ImageDecoder;
 import dev.maws.platform.image.Pixels;
 import dev.maws.proto.v1.LabeledImage;
 
 /**
- * Kafka records -> batches, ahead of the training step: one thread walks the epoch's shuffled
- * stream and keeps a window of image fetches in flight on a pool (S3 get, decode, augment); batches
- * are assembled in stream order, so their content does not depend on which fetch finishes first,
- * and wait in a bounded queue for the step. A bad image is counted and replaced by the next one; a
- * record without a usable label (WSP) and a tombstone are counted and skipped. With {@code skipSuperseded}, each
- * epoch starts with a scan of its keys and skips the records that a later one of the same key supersedes
- * and the tombstones (counted as duplicates and deleted when the epoch starts). When an epoch's stream ends,
- * the incomplete last batch is dropped (counted) and the next epoch starts with fresh end offsets.
+ * Kafka records -> batches, ahead of the training step: one thread walks the epoch's stream
+ * ({@link EpochSource}) and keeps a window of images in flight on a pool (S3 get unless read already,
+ * decode, augment); batches are assembled in stream order, so their content does not depend on which
+ * fetch finishes first, and wait in a bounded queue for the step. A bad image is counted and replaced
+ * by the next one; a record without a usable label (WSP) and a tombstone are counted and skipped. With
+ * {@code skipSuperseded}, each epoch starts with a scan of its keys and skips the records that a later
+ * one of the same key supersedes and the tombstones (counted as duplicates and deleted when the epoch
+ * starts). When an epoch's stream ends, the incomplete last batch is dropped (counted) and the next
+ * epoch starts with fresh end offsets.
  *
- * <p>One of the processes of a data-parallel job ({@link Partition}) walks the same stream as the others
- * (every epoch covers the offsets of the job's first, {@link #startAt}) and fetches every {@code world}-th
- * of its records that name a usable image, from its rank on: the records are split before any image is
- * fetched, so a step's images over all processes are the images of the same step of a job of one process
- * (unless an image turns out undecodable: the process that meets it takes its next one). The records
- * that give no image are counted by every process.
+ * <p>An epoch whose records all name samples of stored shards is streamed whole shards at a time
+ * ({@code streamShards}; {@link ShardEpoch}, {@link ShardStream}): each process of a job reads its own
+ * shards. Otherwise it is read record by record ({@link RecordEpoch}): each process of a job
+ * ({@link Partition}) walks the same stream as the others and fetches every {@code world}-th of its
+ * records that name a usable image, so a step's images over all processes are the images of the same
+ * step of a job of one process (unless an image turns out undecodable: the process that meets it takes
+ * its next one). Either way every epoch of a job of several processes covers the offsets of its first
+ * ({@link #startAt}).
  */
 public final class BatchPipeline implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BatchPipeline.class);
@@ -52,7 +52,8 @@ public final class BatchPipeline implements AutoCloseable {
     /** What the pipeline needs; see {@code maws.trainer.data.*}. */
     public record Settings(String bootstrapServers, String topic, String groupId, int batchSize, int imageSize,
             int channels, Augmentation augmentation, long seed, int fetchThreads, int prefetchBatches, int shuffleBuffer,
-            double maxBadImageFraction, int badImageGrace, boolean skipSuperseded, Partition partition) {}
+            double maxBadImageFraction, int badImageGrace, boolean skipSuperseded, Partition partition, boolean streamShards,
+            int shardsInFlight, long shuffleBufferBytes) {}
 
     /**
      * Which images of each epoch's stream a process takes: of the records that name a usable image, those
@@ -200,10 +201,7 @@ public final class BatchPipeline implements AutoCloseable {
         return (Batch) item;
     }
 
-    /** Why a record gives no image; each has its counter. */
-    private enum Skip { BAD_RECORD, DELETED, UNLABELLED }
-
-    private record Pending(long index, Future<float[]> image, int[] labels, Skip skip) {}
+    private record Pending(EpochSource.Entry entry, Future<float[]> image) {}
 
     private void produce() {
         try {
@@ -227,146 +225,152 @@ public final class BatchPipeline implements AutoCloseable {
         int window = s.batchSize() * (s.prefetchBatches() + 1);
         DataPosition at = start;
         DataPosition.Counters counters = at.counters();
-        EpochReader.KeyScan scan = scan(at.begin(), at.end());
-        EpochStream stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), at.epoch(), at.begin(), at.end(), scan);
-        if (scan != null && !resumed) { // a resumed epoch's are in the counters it resumes with
-            counters = counters.plus(0, 0, 0, 0, 0, scan.tombstones(), scan.duplicates());
+        Opened opened = open(at.epoch(), at.begin(), at.end());
+        EpochSource epoch = opened.source();
+        if (!resumed) { // a resumed epoch's are in the counters it resumes with
+            counters = counters.plus(opened.counts());
         }
-        long candidates = 0; // records of this epoch so far that give an image to fetch, whichever process takes it
-        for (long i = 0; i < at.consumed(); i++) {
-            ConsumerRecord<byte[], byte[]> r = stream.next();
-            if (r == null) {
-                break;
-            }
-            if (fixedRange() && classify(r).skip() == null) {
-                candidates++;
-            }
+        if (at.consumed() > 0) {
+            epoch.skip(at.consumed());
+            checkResumesWhereItStopped(at, epoch);
         }
-        ArrayDeque<Pending> inFlight = new ArrayDeque<>();
-        boolean streamEnded = false;
-        long batchesThisEpoch = at.consumed() > 0 ? 1 : 0;
-        float[] pixels = new float[s.batchSize() * per];
-        int[][] labels = labelMap == null ? null : new int[s.batchSize()][];
-        long[] indices = new long[s.batchSize()];
-        int k = 0;
-        String lastBadReason = "";
-        while (true) {
-            while (!streamEnded && inFlight.size() < window) {
-                ConsumerRecord<byte[], byte[]> r = stream.next();
-                if (r == null) {
-                    streamEnded = true;
-                    break;
-                }
-                Classified c = classify(r);
-                long index = stream.taken() - 1;
-                if (c.skip() != null) {
-                    inFlight.add(new Pending(index, null, null, c.skip()));
-                } else if (s.partition().takes(candidates++)) {
-                    inFlight.add(fetch(c, stream.epoch(), index, per));
-                }
-            }
-            if (inFlight.isEmpty()) {
-                if (batchesThisEpoch == 0) {
-                    throw new DataException("epoch " + stream.epoch() + " of topic " + s.topic() + " gave fewer usable images ("
-                            + k + ") than one batch of " + s.batchSize() + " (" + counters + ")", null);
-                }
-                EpochReader.Offsets range = fixedRange() ? new EpochReader.Offsets(start.begin(), start.end())
-                        : reader.snapshot();
-                EpochReader.KeyScan next = scan(range.begin(), range.end());
-                counters = counters.plus(0, 0, 0, 0, k, next == null ? 0 : next.tombstones(),
-                        next == null ? 0 : next.duplicates());
-                k = 0;
-                stream = new EpochStream(reader, s.shuffleBuffer(), s.seed(), stream.epoch() + 1, range.begin(), range.end(),
-                        next);
-                LOG.infof("%s: epoch %d starts, offset range %d%s", s.groupId(), stream.epoch(),
-                        new DataPosition(stream.epoch(), range.begin(), range.end(), 0, counters, 0).span(),
-                        next == null ? "" : ", " + next.records() + " records, " + next.duplicates() + " superseded, "
-                                + next.tombstones() + " deleted");
-                streamEnded = false;
-                batchesThisEpoch = 0;
-                candidates = 0;
-                continue;
-            }
-            Pending p = inFlight.poll();
-            if (p.skip() != null) {
-                counters = switch (p.skip()) {
-                    case BAD_RECORD -> counters.plus(0, 0, 1, 0, 0, 0, 0);
-                    case UNLABELLED -> counters.plus(0, 0, 0, 1, 0, 0, 0);
-                    case DELETED -> counters.plus(0, 0, 0, 0, 0, 1, 0);
-                };
-            } else {
-                try {
-                    float[] img = p.image().get();
-                    System.arraycopy(img, 0, pixels, k * per, per);
-                    if (labels != null) {
-                        labels[k] = p.labels();
-                    }
-                    indices[k] = p.index();
-                    k++;
-                } catch (ExecutionException e) {
-                    counters = counters.plus(0, 1, 0, 0, 0, 0, 0);
-                    lastBadReason = e.getCause().getMessage();
-                    long tried = counters.images() + counters.badImages() + k;
-                    if (tried >= s.badImageGrace() && counters.badImages() > s.maxBadImageFraction() * tried) {
-                        throw new DataException(counters.badImages() + " of " + tried + " images could not be used, more than "
-                                + "maws.trainer.data.max-bad-image-fraction=" + s.maxBadImageFraction() + "; last: "
-                                + lastBadReason, e.getCause());
-                    }
-                }
-            }
-            if (k == s.batchSize()) {
-                counters = counters.plus(k, 0, 0, 0, 0, 0, 0);
-                DataPosition after = new DataPosition(stream.epoch(), stream.begin(), stream.end(), p.index() + 1, counters,
-                        stream.records());
-                ready.put(new Batch(pixels, k, labels, indices, after));
-                batchesThisEpoch++;
-                pixels = new float[s.batchSize() * per];
-                labels = labelMap == null ? null : new int[s.batchSize()][];
-                indices = new long[s.batchSize()];
-                k = 0;
-            }
-        }
-    }
-
-    /** A record's image and labels, or why it gives none. */
-    private record Classified(String uri, int[] labels, Skip skip) {
-        static Classified skipped(Skip why) {
-            return new Classified(null, null, why);
-        }
-    }
-
-    private Classified classify(ConsumerRecord<byte[], byte[]> r) {
-        if (r.value() == null) { // a tombstone: the image was deleted from the compacted topic
-            return Classified.skipped(Skip.DELETED);
-        }
-        LabeledImage image;
         try {
-            image = LabeledImage.parseFrom(r.value());
-        } catch (InvalidProtocolBufferException e) {
-            image = null;
+            ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+            boolean epochEnded = false;
+            long batchesThisEpoch = at.consumed() > 0 ? 1 : 0;
+            float[] pixels = new float[s.batchSize() * per];
+            int[][] labels = labelMap == null ? null : new int[s.batchSize()][];
+            long[] samples = new long[s.batchSize()];
+            int k = 0;
+            String lastBadReason = "";
+            while (true) {
+                while (!epochEnded && inFlight.size() < window) {
+                    EpochSource.Entry e = epoch.next();
+                    if (e == null) {
+                        epochEnded = true;
+                    } else {
+                        inFlight.add(new Pending(e, e.skip() == null ? fetch(e, epoch.epoch(), per) : null));
+                    }
+                }
+                if (inFlight.isEmpty()) {
+                    if (batchesThisEpoch == 0) {
+                        throw new DataException("epoch " + epoch.epoch() + " of topic " + s.topic() + " gave fewer usable images ("
+                                + k + ") than one batch of " + s.batchSize() + " (" + counters + ")", null);
+                    }
+                    EpochReader.Offsets range = fixedRange() ? new EpochReader.Offsets(start.begin(), start.end())
+                            : reader.snapshot();
+                    epoch.close();
+                    opened = open(epoch.epoch() + 1, range.begin(), range.end());
+                    epoch = opened.source();
+                    counters = counters.plus(opened.counts()).plus(0, 0, 0, 0, k, 0, 0);
+                    k = 0;
+                    epochEnded = false;
+                    batchesThisEpoch = 0;
+                    continue;
+                }
+                Pending p = inFlight.poll();
+                if (p.entry().skip() != null) {
+                    counters = switch (p.entry().skip()) {
+                        case BAD_RECORD -> counters.plus(0, 0, 1, 0, 0, 0, 0);
+                        case UNLABELLED -> counters.plus(0, 0, 0, 1, 0, 0, 0);
+                        case DELETED -> counters.plus(0, 0, 0, 0, 0, 1, 0);
+                    };
+                } else {
+                    try {
+                        float[] img = p.image().get();
+                        System.arraycopy(img, 0, pixels, k * per, per);
+                        if (labels != null) {
+                            labels[k] = p.entry().labels();
+                        }
+                        samples[k] = p.entry().sample();
+                        k++;
+                    } catch (ExecutionException e) {
+                        counters = counters.plus(0, 1, 0, 0, 0, 0, 0);
+                        lastBadReason = e.getCause().getMessage();
+                        long tried = counters.images() + counters.badImages() + k;
+                        if (tried >= s.badImageGrace() && counters.badImages() > s.maxBadImageFraction() * tried) {
+                            throw new DataException(counters.badImages() + " of " + tried + " images could not be used, more "
+                                    + "than maws.trainer.data.max-bad-image-fraction=" + s.maxBadImageFraction() + "; last: "
+                                    + lastBadReason, e.getCause());
+                        }
+                    }
+                }
+                if (k == s.batchSize()) {
+                    counters = counters.plus(k, 0, 0, 0, 0, 0, 0);
+                    ready.put(new Batch(pixels, k, labels, samples, epoch.after(p.entry().index(), counters)));
+                    batchesThisEpoch++;
+                    pixels = new float[s.batchSize() * per];
+                    labels = labelMap == null ? null : new int[s.batchSize()][];
+                    samples = new long[s.batchSize()];
+                    k = 0;
+                }
+            }
+        } finally {
+            epoch.close();
         }
-        if (image == null || image.getImageUri().isEmpty()) {
-            return Classified.skipped(Skip.BAD_RECORD);
-        }
-        int[] ls = labelMap == null ? null : labelMap.labels(image);
-        if (ls != null && ls.length == 0) {
-            return Classified.skipped(Skip.UNLABELLED);
-        }
-        return new Classified(image.getImageUri(), ls, null);
     }
 
-    /** Fetches, decodes and augments a record's image on the pool (augmentation seeded by its place in the epoch). */
-    private Pending fetch(Classified c, int epoch, long index, int per) {
-        String uri = c.uri();
-        int[] ls = c.labels();
-        long seed = Seeds.mix(s.seed(), AUGMENT, epoch, index);
-        Future<float[]> f = pool.submit(() -> {
+    /** An epoch's source, and what its start counted (superseded, deleted; streaming shards: every record's skip). */
+    private record Opened(EpochSource source, DataPosition.Counters counts) {}
+
+    /**
+     * The epoch of [begin, end): its key scan, then (streaming shards) its records grouped by shard and
+     * dealt, or else its records one by one.
+     */
+    private Opened open(int epoch, Map<Integer, Long> begin, Map<Integer, Long> end) throws InterruptedException {
+        EpochReader.KeyScan scan = scan(begin, end);
+        DataPosition.Counters counts = DataPosition.Counters.ZERO.plus(0, 0, 0, 0, 0, scan == null ? 0 : scan.tombstones(),
+                scan == null ? 0 : scan.duplicates());
+        DataPosition range = new DataPosition(epoch, begin, end, 0, counts, 0);
+        if (s.streamShards()) {
+            reader.start(begin, end, scan);
+            ShardEpoch plan = ShardEpoch.deal(reader::next, range.span(), labelMap, s.partition(), s.seed(), epoch);
+            if (plan != null) {
+                LOG.infof("%s: epoch %d starts, offset range %d, %d shards, %d of them (%d samples) read here, %d samples "
+                        + "taken by each of %d processes", s.groupId(), epoch, range.span(), plan.shards(), plan.mine().size(),
+                        plan.dealt(), plan.limit(), s.partition().world());
+                counts = counts.plus(0, 0, plan.badRecords(), plan.unlabelled(), plan.dealt() - plan.limit(), plan.deleted(),
+                        plan.duplicates());
+                return new Opened(new ShardStream(plan, images, s.shardsInFlight(), s.shuffleBuffer(), s.shuffleBufferBytes(),
+                        s.seed(), epoch, begin, end, pool, s.groupId()), counts);
+            }
+        }
+        LOG.infof("%s: epoch %d starts, offset range %d%s", s.groupId(), epoch, range.span(), scan == null ? ""
+                : ", " + scan.records() + " records, " + scan.duplicates() + " superseded, " + scan.tombstones() + " deleted");
+        return new Opened(new RecordEpoch(new EpochStream(reader, s.shuffleBuffer(), s.seed(), epoch, begin, end, scan),
+                labelMap, s.partition()), counts);
+    }
+
+    /**
+     * A run streaming shards that resumes checks that the replayed epoch reaches the shard and sample its
+     * checkpoint recorded: other records or indexes would make it another stream.
+     */
+    private void checkResumesWhereItStopped(DataPosition at, EpochSource epoch) {
+        if (!s.streamShards()) {
+            return;
+        }
+        boolean shards = epoch instanceof ShardStream;
+        DataPosition now = shards ? epoch.after(at.consumed() - 1, at.counters()) : null;
+        if (shards != at.shard() >= 0 || (shards && (now.shard() != at.shard() || now.member() != at.member()))) {
+            throw new DataException("epoch " + at.epoch() + " read again is not the stream the checkpoint was taken in (it "
+                    + "recorded " + (at.shard() >= 0 ? "shard " + at.shard() + ", sample " + at.member() : "a record-by-record "
+                    + "epoch") + "; now " + (shards ? "shard " + now.shard() + ", sample " + now.member() : "record by record")
+                    + "): the topic's records or the shards' indexes changed", null);
+        }
+    }
+
+    /** Fetches (or takes the read bytes of), decodes and augments an entry's image on the pool (augmentation seeded by its sample). */
+    private Future<float[]> fetch(EpochSource.Entry e, int epoch, int per) {
+        long seed = Seeds.mix(s.seed(), AUGMENT, epoch, e.sample());
+        return pool.submit(() -> {
+            if (e.error() != null) {
+                throw new java.io.IOException(e.error());
+            }
             float[] out = new float[per];
-            s.augmentation().apply(decoder, images.fetch(uri), s.channels(), s.imageSize(), norm,
-                    new SplittableRandom(seed), out, 0);
+            s.augmentation().apply(decoder, e.bytes() != null ? e.bytes() : images.fetch(e.uri()), s.channels(), s.imageSize(),
+                    norm, new SplittableRandom(seed), out, 0);
             return out;
         });
-        return new Pending(index, f, ls, null);
     }
 
     /**

@@ -14,15 +14,27 @@ import java.util.TreeMap;
  * @param end offset after the last record of the epoch per partition
  * @param consumed records of this epoch's shuffled stream used or skipped so far
  * @param counters job-wide counts up to here (images, bad images, unlabelled records, ...)
- * @param records the records of this epoch's stream when its key scan counted them; 0 when not known
- *     (superseded records not skipped, checkpoints from before): the offset range stands in for it
+ * @param records the records of this epoch's stream when its key scan counted them (streaming shards:
+ *     the samples this process takes this epoch); 0 when not known (superseded records not skipped,
+ *     checkpoints from before): the offset range stands in for it
+ * @param shard streaming shards: the shard the reading had reached, by its place in this process's
+ *     shards of the epoch (the sample {@code member} of it was the last to enter the shuffle buffer); -1
+ *     when the epoch is read record by record (0 in checkpoints from before it was recorded, all of
+ *     which were)
+ * @param member the sample's place in its shard's index, or -1
  */
 public record DataPosition(int epoch, Map<Integer, Long> begin, Map<Integer, Long> end, long consumed,
-        Counters counters, long records) {
+        Counters counters, long records, long shard, long member) {
 
     public DataPosition {
         begin = new TreeMap<>(begin);
         end = new TreeMap<>(end);
+    }
+
+    /** A position of an epoch read record by record. */
+    public DataPosition(int epoch, Map<Integer, Long> begin, Map<Integer, Long> end, long consumed, Counters counters,
+            long records) {
+        this(epoch, begin, end, consumed, counters, records, -1, -1);
     }
 
     /** Offsets in the epoch's range (an upper bound of its records: compaction leaves holes). */
@@ -57,6 +69,10 @@ public record DataPosition(int epoch, Map<Integer, Long> begin, Map<Integer, Lon
     public record Counters(long images, long badImages, long badRecords, long unlabelled, long dropped, long deleted,
             long duplicates) {
         public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0, 0);
+
+        Counters plus(Counters o) {
+            return plus(o.images, o.badImages, o.badRecords, o.unlabelled, o.dropped, o.deleted, o.duplicates);
+        }
 
         Counters plus(long images, long badImages, long badRecords, long unlabelled, long dropped, long deleted,
                 long duplicates) {

@@ -29,6 +29,8 @@ public final class ImageSource {
     private final int maxBytes;
     private final Cache<String, byte[]> cache;
     private final Cache<String, ShardIndex> indexes;
+    private final java.util.concurrent.atomic.AtomicLong streams = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong gets = new java.util.concurrent.atomic.AtomicLong();
 
     public ImageSource(ObjectStore store, int maxBytes, long cacheBytes) {
         this(store, maxBytes, cacheBytes, DEFAULT_INDEX_CACHE_ENTRIES);
@@ -57,6 +59,7 @@ public final class ImageSource {
             return cached;
         }
         byte[] bytes = member ? member(uri) : object(uri, key);
+        gets.incrementAndGet();
         cache.put(key, bytes);
         return bytes;
     }
@@ -96,10 +99,50 @@ public final class ImageSource {
 
     /** The shard's index, read once (concurrent callers of one shard wait for the same read). */
     private ShardIndex index(ShardMember member) throws IOException {
+        return index(member.shardKey());
+    }
+
+    /** The index of the stored shard {@code shardKey}, read once while it stays in the cache. */
+    ShardIndex index(String shardKey) throws IOException {
         try {
-            return indexes.get(member.shardKey(), shardKey -> readIndex(member.indexKey()));
+            return indexes.get(shardKey, key -> readIndex(ShardMember.indexKey(key)));
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        }
+    }
+
+    /** Shard streams opened so far (one ranged GET each, read through). */
+    public long streamsOpened() {
+        return streams.get();
+    }
+
+    /** Images read one GET each so far (whole objects, shard members), cache hits aside. */
+    public long imagesGot() {
+        return gets.get();
+    }
+
+    /** Largest image read; a larger one is a bad image. */
+    int maxBytes() {
+        return maxBytes;
+    }
+
+    /** {@code length} bytes of the stored shard {@code shardKey} from {@code offset}, as one ranged GET streamed. */
+    InputStream stream(String shardKey, long offset, long length) throws IOException {
+        try {
+            streams.incrementAndGet();
+            return store.openRange(shardKey, offset, length);
+        } catch (ObjectStore.ObjectStoreException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** {@code length} bytes of the stored shard {@code shardKey} from {@code offset} (one ranged GET, not cached). */
+    byte[] range(String shardKey, long offset, int length) throws IOException {
+        try {
+            gets.incrementAndGet();
+            return store.getRange(shardKey, offset, length);
+        } catch (ObjectStore.ObjectStoreException e) {
+            throw new IOException(e.getMessage(), e);
         }
     }
 

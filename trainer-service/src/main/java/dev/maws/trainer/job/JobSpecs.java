@@ -245,14 +245,17 @@ public class JobSpecs {
         }
         // prefetch-batches ready, one being assembled, one in the step, and up to prefetch-batches + 1 batches of
         // decoded images in the fetch window (BatchPipeline): 2 * prefetch-batches + 3 in all
+        // and, streaming shards, a shuffle buffer of encoded images
         long batches = 2L * config.data().prefetchBatches() + 3;
+        long buffer = config.data().streamShards() ? config.data().shuffleBufferMb() << 20 : 0;
         long held = floats * Float.BYTES * batches;
         long heap = Runtime.getRuntime().maxMemory();
-        if (held > heap / 2) {
+        if (held + buffer > heap / 2) {
             return Optional.of("batch_size " + batchSize + ": the input pipeline would hold " + (held >> 20) + " MB of batches ("
-                    + batches + " of " + (floats * Float.BYTES >> 20)
-                    + " MB, 2 x maws.trainer.data.prefetch-batches + 3), more than half the trainer's heap of " + (heap >> 20)
-                    + " MB; lower batch_size or prefetch-batches, or give the JVM more heap (-Xmx)");
+                    + batches + " of " + (floats * Float.BYTES >> 20) + " MB, 2 x maws.trainer.data.prefetch-batches + 3)"
+                    + (buffer > 0 ? " and a shuffle buffer of up to " + (buffer >> 20) + " MB (maws.trainer.data.shuffle-buffer-mb)"
+                            : "") + ", more than half the trainer's heap of " + (heap >> 20) + " MB; lower batch_size or "
+                    + "prefetch-batches" + (buffer > 0 ? " or shuffle-buffer-mb" : "") + ", or give the JVM more heap (-Xmx)");
         }
         return Optional.empty();
     }

@@ -74,16 +74,16 @@ final class Gangs {
 
     /**
      * Every rank's data position, by rank. The offsets are the job's (the same on every rank: all walk
-     * rank 0's); what differs is how far each got and what each counted.
+     * rank 0's); what differs is how far each got (streaming shards: in its own shards) and what each counted.
      */
     static List<DataPosition> gather(ProcessGroup group, DataPosition mine) throws IOException {
         DataPosition.Counters c = mine.counters();
         long[][] all = group.allGather(new long[] {mine.epoch(), mine.consumed(), mine.records(), c.images(), c.badImages(),
-                c.badRecords(), c.unlabelled(), c.dropped(), c.deleted(), c.duplicates()});
+                c.badRecords(), c.unlabelled(), c.dropped(), c.deleted(), c.duplicates(), mine.shard(), mine.member()});
         List<DataPosition> out = new ArrayList<>(all.length);
         for (long[] v : all) {
             out.add(new DataPosition((int) v[0], mine.begin(), mine.end(), v[1],
-                    new DataPosition.Counters(v[3], v[4], v[5], v[6], v[7], v[8], v[9]), v[2]));
+                    new DataPosition.Counters(v[3], v[4], v[5], v[6], v[7], v[8], v[9]), v[2], v[10], v[11]));
         }
         return out;
     }

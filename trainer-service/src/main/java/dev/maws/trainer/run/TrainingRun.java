@@ -71,12 +71,20 @@ final class TrainingRun {
      * every checkpoint: a resume goes on with them whatever the config says now, or the recorded data
      * position would point into another order. (Gradient clipping is not among them: it is what an
      * operator changes on purpose, e.g. to resume a job that failed on a NaN loss.) A checkpoint
-     * written before superseded records were skipped reads back with {@code skipSuperseded} false, as
-     * its run was made.
+     * written before superseded records were skipped reads back with {@code skipSuperseded} false, one
+     * written before shards were streamed with {@code streamShards} false, as its run was made.
      */
-    record RunSettings(String topic, int shuffleBuffer, boolean skipSuperseded) {
+    record RunSettings(String topic, int shuffleBuffer, boolean skipSuperseded, boolean streamShards, int shardsInFlight,
+            long shuffleBufferMb) {
+        /** Settings of a run that reads its epochs record by record. */
+        RunSettings(String topic, int shuffleBuffer, boolean skipSuperseded) {
+            this(topic, shuffleBuffer, skipSuperseded, false, 0, 0);
+        }
+
         static RunSettings of(dev.maws.trainer.TrainerConfig config) {
-            return new RunSettings(config.topic(), config.data().shuffleBuffer(), config.data().skipSuperseded());
+            dev.maws.trainer.TrainerConfig.Data d = config.data();
+            return new RunSettings(config.topic(), d.shuffleBuffer(), d.skipSuperseded(), d.streamShards(),
+                    d.shardsInFlight(), d.shuffleBufferMb());
         }
 
         /**

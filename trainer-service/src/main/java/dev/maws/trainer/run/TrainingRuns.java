@@ -82,7 +82,8 @@ public class TrainingRuns {
         String group = "maws-trainer-" + jobId + (partition.world() > 1 ? "-rank-" + partition.rank() : "");
         return new BatchPipeline.Settings(bootstrapServers, run.topic(), group, spec.getBatchSize() / partition.world(),
                 model.imageSize(), model.channels(), augmentation, spec.getSeed(), d.fetchThreads(), d.prefetchBatches(),
-                run.shuffleBuffer(), d.maxBadImageFraction(), d.badImageGrace(), run.skipSuperseded(), partition);
+                run.shuffleBuffer(), d.maxBadImageFraction(), d.badImageGrace(), run.skipSuperseded(), partition,
+                run.streamShards(), run.shardsInFlight(), run.shuffleBufferMb() << 20);
     }
 
     DjlRuntime runtime() {

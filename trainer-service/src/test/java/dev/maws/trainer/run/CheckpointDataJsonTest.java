@@ -23,6 +23,20 @@ class CheckpointDataJsonTest {
         assertEquals(2 + 17 / 185.0, p.epochs(), 1e-12);
         assertEquals(p, TrainingRun.JSON.convertValue(TrainingRun.JSON.convertValue(p, Map.class), DataPosition.class),
                 "and what is written now reads back as it was");
+        DataPosition streamed = new DataPosition(1, Map.of(0, 0L), Map.of(0, 90L), 40, DataPosition.Counters.ZERO, 80, 3, 17);
+        assertEquals(streamed, TrainingRun.JSON.convertValue(TrainingRun.JSON.convertValue(streamed, Map.class),
+                DataPosition.class), "with the shard and sample a streamed epoch reached");
+        assertEquals(-1, new DataPosition(1, Map.of(), Map.of(), 0, DataPosition.Counters.ZERO, 0).shard());
+    }
+
+    @Test
+    void aRunStartedBeforeShardsWereStreamedResumesReadingRecordByRecord() {
+        TrainingRun.RunSettings old = TrainingRun.JSON.convertValue(Map.of("topic", "labeled-images", "shuffleBuffer", 10000,
+                "skipSuperseded", true), TrainingRun.RunSettings.class);
+        assertEquals(false, old.streamShards());
+        TrainingRun.RunSettings now = new TrainingRun.RunSettings("labeled-images", 10000, true, true, 4, 128);
+        assertEquals(now, TrainingRun.JSON.convertValue(TrainingRun.JSON.convertValue(now, Map.class),
+                TrainingRun.RunSettings.class));
     }
 
     @Test

@@ -1,0 +1,403 @@
+package dev.maws.trainer.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.jboss.logging.Logger;
+
+import dev.maws.platform.corpus.ShardIndex;
+
+/**
+ * One process's epoch of a corpus stored as shards ({@link ShardEpoch}), streamed: up to
+ * {@code inFlight} shards are read at once, each with one ranged GET streamed from its first sample
+ * to its last (a reader thread each, a short queue ahead), and their samples interleaved one by one
+ * in a fixed round-robin; a seeded reservoir ({@code bufferSize} samples, at most {@code bufferBytes}
+ * of encoded images) shuffles them across shards. A shard's samples are those of its index that the
+ * epoch's records name, in tar order, each with its records' labels; a record whose key the index
+ * lacks is a bad image. The order depends only on the indexes, the records, the seed and the epoch,
+ * never on what is read when: {@link #skip} replays it without reading an image, then reads the
+ * samples the buffer holds at that point one by one and the shards on from where they were.
+ */
+final class ShardStream implements EpochSource {
+    private static final Logger LOG = Logger.getLogger(ShardStream.class);
+    private static final long SHUFFLE = 0x5A4D5L;
+    /** Samples a shard's reader reads ahead of the merge. */
+    private static final int READ_AHEAD = 32;
+    /** Times a shard's stream is opened again after it broke, from the sample it broke at. */
+    private static final int REOPENS = 3;
+
+    /** A sample of a shard: its place in the reading, where its image lies, its labels; or why it has none. */
+    private record Item(int shard, int member, long sample, long offset, int length, int[] labels, String error) {}
+
+    /** An item in the buffer: its bytes, once read. */
+    private static final class Held {
+        final Item item;
+        byte[] bytes;
+        String error;
+
+        Held(Item item) {
+            this.item = item;
+            this.error = item.error();
+        }
+    }
+
+    /** A shard being read: its items, how many the merge took, and (reading) its reader's queue. */
+    private static final class Slot {
+        final ShardEpoch.Shard shard;
+        final List<Item> items;
+        int at;
+        BlockingQueue<Held> queue;
+        Future<?> reader;
+
+        Slot(ShardEpoch.Shard shard, List<Item> items) {
+            this.shard = shard;
+            this.items = items;
+        }
+    }
+
+    private final ShardEpoch plan;
+    private final ImageSource images;
+    private final int inFlight;
+    private final int bufferSize;
+    private final long bufferBytes;
+    private final int epoch;
+    private final Map<Integer, Long> begin;
+    private final Map<Integer, Long> end;
+    private final SplittableRandom random;
+    private final ExecutorService fetchPool;
+    private final ExecutorService readers;
+    private final List<Slot> slots = new ArrayList<>();
+    private final List<Held> held = new ArrayList<>();
+    /** Per entry handed out and not yet asked {@link #after}: index, shard, member reached. */
+    private final ArrayDeque<long[]> reached = new ArrayDeque<>();
+    private long heldBytes;
+    private int nextShard;
+    private int turn;
+    private boolean drained;
+    private boolean reading;
+    private long taken;
+    private int lastShard = -1;
+    private int lastMember = -1;
+
+    ShardStream(ShardEpoch plan, ImageSource images, int inFlight, int bufferSize, long bufferBytes, long seed, int epoch,
+            Map<Integer, Long> begin, Map<Integer, Long> end, ExecutorService fetchPool, String name) {
+        this.plan = plan;
+        this.images = images;
+        this.inFlight = Math.max(1, inFlight);
+        this.bufferSize = Math.max(1, bufferSize);
+        this.bufferBytes = Math.max(1, bufferBytes);
+        this.epoch = epoch;
+        this.begin = Map.copyOf(begin);
+        this.end = Map.copyOf(end);
+        this.random = new SplittableRandom(Seeds.mix(seed, SHUFFLE, epoch));
+        this.fetchPool = fetchPool;
+        int[] n = {0};
+        this.readers = Executors.newFixedThreadPool(this.inFlight, r -> {
+            Thread t = new Thread(r, "maws-shard-" + name + "-" + ++n[0]);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public int epoch() {
+        return epoch;
+    }
+
+    @Override
+    public Map<Integer, Long> begin() {
+        return begin;
+    }
+
+    @Override
+    public Map<Integer, Long> end() {
+        return end;
+    }
+
+    /** The samples this process takes this epoch. */
+    @Override
+    public long records() {
+        return plan.limit();
+    }
+
+    @Override
+    public Entry next() throws InterruptedException {
+        if (!reading) {
+            startReading();
+        }
+        Held h = take(true);
+        if (h == null) {
+            return null;
+        }
+        long index = taken - 1;
+        return new Entry(index, h.item.sample(), null, h.bytes, h.error, h.item.labels(), null);
+    }
+
+    @Override
+    public void skip(long n) throws InterruptedException {
+        if (reading) {
+            throw new IllegalStateException("the stream is already reading");
+        }
+        for (long i = 0; i < n && take(false) != null; i++) {
+            while (reached.size() > 1) { // replayed without reading an image; only the last is asked after
+                reached.pollFirst();
+            }
+        }
+    }
+
+    @Override
+    public DataPosition after(long index, DataPosition.Counters counters) {
+        long[] at = null;
+        while (!reached.isEmpty() && reached.peekFirst()[0] <= index) {
+            at = reached.pollFirst();
+        }
+        if (at == null || at[0] != index) {
+            throw new IllegalStateException("no entry " + index + " of the epoch's stream to stand after");
+        }
+        return new DataPosition(epoch, begin, end, index + 1, counters, plan.limit(), at[1], at[2]);
+    }
+
+    /** The next sample in training order, its bytes read when {@code read}; null once the process has its share. */
+    private Held take(boolean read) throws InterruptedException {
+        if (taken >= plan.limit()) {
+            return null;
+        }
+        while (!drained && held.size() < bufferSize && heldBytes < bufferBytes) {
+            Held h = pull(read);
+            if (h == null) {
+                drained = true;
+            } else {
+                held.add(h);
+                heldBytes += h.item.length();
+            }
+        }
+        if (held.isEmpty()) {
+            return null;
+        }
+        int i = random.nextInt(held.size());
+        Held out = held.get(i);
+        Held last = held.remove(held.size() - 1);
+        if (i < held.size()) {
+            held.set(i, last);
+        }
+        heldBytes -= out.item.length();
+        reached.addLast(new long[] {taken, lastShard, lastMember});
+        taken++;
+        return out;
+    }
+
+    /** The next sample of the round-robin over the shards being read; null when all are done. */
+    private Held pull(boolean read) throws InterruptedException {
+        if (slots.isEmpty() && nextShard == 0) {
+            while (slots.size() < inFlight && nextShard < plan.mine().size()) {
+                slots.add(open(nextShard++, read));
+            }
+        }
+        while (!slots.isEmpty()) {
+            turn %= slots.size();
+            Slot slot = slots.get(turn);
+            if (slot.at == slot.items.size()) { // done: the next shard takes its turn, or the slot goes
+                if (nextShard < plan.mine().size()) {
+                    slots.set(turn, open(nextShard++, read));
+                } else {
+                    slots.remove(turn);
+                }
+                continue;
+            }
+            Item item = slot.items.get(slot.at++);
+            Held h = read ? fromReader(slot) : new Held(item);
+            if (h.item != item) {
+                throw new IllegalStateException("shard " + slot.shard.key() + ": its reader is out of step (" + h.item + " for "
+                        + item + ")");
+            }
+            turn++;
+            lastShard = item.shard();
+            lastMember = item.member();
+            return h;
+        }
+        return null;
+    }
+
+    /** The next sample a shard's reader read; its failure, should it end without handing it on. */
+    private static Held fromReader(Slot slot) throws InterruptedException {
+        while (true) {
+            Held h = slot.queue.poll(1, java.util.concurrent.TimeUnit.SECONDS);
+            if (h != null) {
+                return h;
+            }
+            if (slot.reader.isDone() && slot.queue.isEmpty()) {
+                try {
+                    slot.reader.get();
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("reading shard " + slot.shard.key() + ": " + e.getCause().getMessage(),
+                            e.getCause());
+                }
+                throw new IllegalStateException("the reader of shard " + slot.shard.key() + " ended early");
+            }
+        }
+    }
+
+    /** The shard at {@code place} of this process's reading, its items listed (and, reading, its reader started). */
+    private Slot open(int place, boolean read) {
+        ShardEpoch.Shard shard = plan.mine().get(place);
+        Slot slot = new Slot(shard, items(place, shard));
+        if (read) {
+            startReader(slot);
+        }
+        return slot;
+    }
+
+    /** A shard's samples that the records name, in tar order; then the records' keys its index lacks. */
+    private List<Item> items(int place, ShardEpoch.Shard shard) {
+        List<Item> items = new ArrayList<>(shard.labels().size());
+        TreeSet<String> missing = new TreeSet<>(shard.labels().keySet());
+        ShardIndex index = null;
+        String why = null;
+        try {
+            index = images.index(shard.key());
+        } catch (IOException e) {
+            why = e.getMessage();
+        }
+        int member = 0;
+        if (index != null) {
+            for (ShardIndex.Entry e : index.entries()) {
+                if (shard.labels().containsKey(e.key())) {
+                    missing.remove(e.key());
+                    String error = e.length() > images.maxBytes() ? shard.key() + "#" + e.key() + " is larger than "
+                            + "maws.trainer.data.max-image-bytes=" + images.maxBytes() : null;
+                    items.add(new Item(place, member, sample(shard, member), e.offset(), e.length(), shard.labels().get(e.key()),
+                            error));
+                }
+                member++;
+            }
+        }
+        for (String key : missing) {
+            String error = why != null ? why : "no key " + key + " in the index of " + shard.key();
+            items.add(new Item(place, member, sample(shard, member), 0, 0, shard.labels().get(key), error));
+            member++;
+        }
+        return items;
+    }
+
+    private static long sample(ShardEpoch.Shard shard, int member) {
+        return (long) shard.ordinal() << 32 | member;
+    }
+
+    /**
+     * Starts reading: the samples the buffer holds (a replayed stream's) one ranged GET each, on the
+     * fetch pool; then a reader for each shard being read, from the sample the merge is at.
+     */
+    private void startReading() throws InterruptedException {
+        reading = true;
+        List<Future<?>> pending = new ArrayList<>();
+        for (Held h : held) {
+            if (h.error == null && h.bytes == null) {
+                pending.add(fetchPool.submit(() -> {
+                    try {
+                        h.bytes = images.range(plan.mine().get(h.item.shard()).key(), h.item.offset(), h.item.length());
+                    } catch (IOException e) {
+                        h.error = e.getMessage();
+                    }
+                }));
+            }
+        }
+        for (Future<?> f : pending) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+        for (Slot slot : slots) {
+            startReader(slot);
+        }
+    }
+
+    private void startReader(Slot slot) {
+        BlockingQueue<Held> queue = new ArrayBlockingQueue<>(READ_AHEAD);
+        List<Item> items = slot.items.subList(slot.at, slot.items.size()); // from here, whenever the reader begins
+        slot.queue = queue;
+        slot.reader = readers.submit(() -> {
+            read(slot.shard.key(), items, queue);
+            return null;
+        });
+    }
+
+    /**
+     * Reads {@code items} (in tar order) from one streamed GET of the shard from the first one's image to
+     * the last one's end, handing each on; a stream that breaks is opened again from the sample it broke
+     * at, {@link #REOPENS} times, then the shard's remaining samples are bad images with the reason.
+     */
+    private void read(String shardKey, List<Item> items, BlockingQueue<Held> out) throws InterruptedException {
+        int i = 0;
+        int reopened = 0;
+        while (i < items.size()) {
+            long from = -1;
+            long to = -1;
+            for (int j = i; j < items.size(); j++) {
+                Item it = items.get(j);
+                if (it.error() == null) {
+                    from = from < 0 ? it.offset() : from;
+                    to = it.offset() + it.length();
+                }
+            }
+            if (from < 0 || to <= from) { // nothing left to read
+                for (; i < items.size(); i++) {
+                    Held h = new Held(items.get(i));
+                    h.bytes = h.error == null ? new byte[0] : null;
+                    out.put(h);
+                }
+                return;
+            }
+            try (InputStream in = images.stream(shardKey, from, to - from)) {
+                long at = from;
+                for (; i < items.size(); i++) {
+                    Item it = items.get(i);
+                    Held h = new Held(it);
+                    if (it.error() == null) {
+                        in.skipNBytes(it.offset() - at);
+                        h.bytes = in.readNBytes(it.length());
+                        if (h.bytes.length < it.length()) {
+                            throw new IOException("s3 stream of " + shardKey + " ended at byte " + (it.offset() + h.bytes.length));
+                        }
+                        at = it.offset() + it.length();
+                    }
+                    out.put(h);
+                }
+            } catch (IOException e) {
+                if (e instanceof java.io.InterruptedIOException || Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedException();
+                }
+                if (++reopened > REOPENS) {
+                    LOG.warnf("%s: stream broke %d times, its last %d samples are bad images: %s", shardKey, reopened,
+                            items.size() - i, e.getMessage());
+                    for (; i < items.size(); i++) {
+                        Held h = new Held(items.get(i));
+                        h.error = "reading " + shardKey + ": " + e.getMessage();
+                        out.put(h);
+                    }
+                    return;
+                }
+                LOG.infof("%s: stream broke at sample %d (%s); opening it again", shardKey, i, e.getMessage());
+                Thread.sleep(500L * reopened);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        readers.shutdownNow();
+    }
+}

@@ -1,0 +1,118 @@
+package dev.maws.trainer.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import dev.maws.proto.v1.LabeledImage;
+
+/** How an epoch's shards are dealt to the processes of a job. */
+class ShardEpochTest {
+    private static final BatchPipeline.LabelMap LABEL = image -> image.getSynsetsCount() == 0 ? new int[0] : new int[] {7};
+
+    /** Records naming {@code sizes[s]} samples of shard s, shuffled, with a tombstone, a bad and an unlabelled record. */
+    private static List<ConsumerRecord<byte[], byte[]>> records(int[] sizes) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        for (int s = 0; s < sizes.length; s++) {
+            for (int i = 0; i < sizes[s]; i++) {
+                out.add(record(String.format("shards/web/shard-%05d.tar#k%d", s, i), true));
+            }
+        }
+        java.util.Collections.shuffle(out, new Random(1));
+        out.add(new ConsumerRecord<>("t", 0, 0, "gone".getBytes(), null));
+        out.add(new ConsumerRecord<>("t", 0, 0, "bad".getBytes(), new byte[] {(byte) 0xff, 1}));
+        out.add(record("shards/web/shard-00000.tar#unlabelled", false));
+        return out;
+    }
+
+    private static ConsumerRecord<byte[], byte[]> record(String uri, boolean labelled) {
+        LabeledImage.Builder b = LabeledImage.newBuilder().setImageUri(uri);
+        if (labelled) {
+            b.addSynsets("n02084071");
+        }
+        return new ConsumerRecord<>("t", 0, 0, uri.getBytes(), b.build().toByteArray());
+    }
+
+    private static ShardEpoch deal(List<ConsumerRecord<byte[], byte[]>> records, int rank, int world, int epoch)
+            throws InterruptedException {
+        Iterator<ConsumerRecord<byte[], byte[]>> it = records.iterator();
+        return ShardEpoch.deal(() -> it.hasNext() ? it.next() : null, records.size(), LABEL,
+                new BatchPipeline.Partition(rank, world), 42, epoch);
+    }
+
+    @Test
+    void eachProcessGetsWholeShardsNoneTwiceAndAllTakeAsMany() throws Exception {
+        int[] sizes = new int[23];
+        Random r = new Random(5);
+        long all = 0;
+        for (int s = 0; s < sizes.length; s++) {
+            sizes[s] = 20 + r.nextInt(80);
+            all += sizes[s];
+        }
+        List<ConsumerRecord<byte[], byte[]>> records = records(sizes);
+        Set<String> seen = new HashSet<>();
+        long dealt = 0;
+        long least = Long.MAX_VALUE;
+        long most = 0;
+        for (int rank = 0; rank < 3; rank++) {
+            ShardEpoch e = deal(records, rank, 3, 0);
+            assertEquals(23, e.shards());
+            assertEquals(1, e.deleted());
+            assertEquals(1, e.badRecords());
+            assertEquals(1, e.unlabelled());
+            for (ShardEpoch.Shard s : e.mine()) {
+                assertTrue(seen.add(s.key()), s.key() + " dealt twice");
+                int number = Integer.parseInt(s.key().substring("shards/web/shard-".length(), "shards/web/shard-".length() + 5));
+                assertEquals(sizes[number], s.labels().size(), "every sample of " + s.key());
+                assertEquals(number, s.ordinal(), "its place among the shards sorted by key");
+                s.labels().values().forEach(l -> assertEquals(7, l[0]));
+            }
+            dealt += e.dealt();
+            least = Math.min(least, e.dealt());
+            most = Math.max(most, e.dealt());
+            assertEquals(deal(records, 0, 3, 0).limit(), e.limit(), "every process takes as many");
+        }
+        assertEquals(23, seen.size());
+        assertEquals(all, dealt);
+        assertEquals(least, deal(records, 2, 3, 0).limit(), "the fewest any process was dealt");
+        assertTrue(most - least < 100, "dealt by size: " + least + ".." + most);
+    }
+
+    @Test
+    void theOrderIsTheSameForAnEpochAndSeedAndAnotherForAnotherEpoch() throws Exception {
+        List<ConsumerRecord<byte[], byte[]>> records = records(new int[] {5, 6, 7, 8, 9, 10, 11, 12});
+        List<String> first = deal(records, 0, 1, 3).mine().stream().map(ShardEpoch.Shard::key).toList();
+        java.util.Collections.reverse(records);
+        assertEquals(first, deal(records, 0, 1, 3).mine().stream().map(ShardEpoch.Shard::key).toList(),
+                "whatever order the records come in");
+        assertNotEquals(first, deal(records, 0, 1, 4).mine().stream().map(ShardEpoch.Shard::key).toList());
+    }
+
+    @Test
+    void fewerShardsThanProcessesOrImagesNotInShardsAreReadRecordByRecord() throws Exception {
+        assertNull(deal(records(new int[] {5, 6}), 0, 3, 0));
+        List<ConsumerRecord<byte[], byte[]>> mixed = records(new int[] {5, 6, 7});
+        mixed.add(record("images/fmnist/train/0.png", true));
+        assertNull(deal(mixed, 0, 1, 0));
+    }
+
+    @Test
+    void aSampleNamedTwiceIsOneSampleAndOneDuplicate() throws Exception {
+        List<ConsumerRecord<byte[], byte[]>> records = records(new int[] {4, 4});
+        records.add(record("shards/web/shard-00001.tar#k2", true));
+        ShardEpoch e = deal(records, 0, 1, 0);
+        assertEquals(8, e.dealt());
+        assertEquals(1, e.duplicates());
+    }
+}
