@@ -1,7 +1,6 @@
 package dev.maws.trainer.data;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,15 +14,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import org.jboss.logging.Logger;
-
 import dev.maws.platform.corpus.ShardIndex;
 
 /**
  * One process's epoch of a corpus stored as shards ({@link ShardEpoch}), streamed: up to
  * {@code inFlight} shards are read at once, each with one ranged GET streamed from its first sample
  * to its last (a reader thread each, a short queue ahead), and their samples interleaved one by one
- * in a fixed round-robin; a seeded reservoir ({@code bufferSize} samples, at most {@code bufferBytes}
+ * in a fixed round-robin ({@link ShardFeed}); a seeded reservoir ({@code bufferSize} samples, at most {@code bufferBytes}
  * of encoded images) shuffles them across shards. A shard's samples are those of its index that the
  * epoch's records name, in tar order, each with its records' labels; a record whose key the index
  * lacks is a bad image. The order depends only on the indexes, the records, the seed and the epoch,
@@ -31,18 +28,15 @@ import dev.maws.platform.corpus.ShardIndex;
  * samples the buffer holds at that point one by one and the shards on from where they were.
  */
 final class ShardStream implements EpochSource {
-    private static final Logger LOG = Logger.getLogger(ShardStream.class);
     private static final long SHUFFLE = 0x5A4D5L;
     /** Samples a shard's reader reads ahead of the merge. */
     private static final int READ_AHEAD = 32;
-    /** Times a shard's stream is opened again after it broke, from the sample it broke at. */
-    private static final int REOPENS = 3;
 
     /** A sample of a shard: its place in the reading, where its image lies, its labels; or why it has none. */
-    private record Item(int shard, int member, long sample, long offset, int length, int[] labels, String error) {}
+    record Item(int shard, int member, long sample, long offset, int length, int[] labels, String error) {}
 
     /** An item in the buffer: its bytes, once read. */
-    private static final class Held {
+    static final class Held {
         final Item item;
         byte[] bytes;
         String error;
@@ -87,6 +81,8 @@ final class ShardStream implements EpochSource {
     private int turn;
     private boolean drained;
     private boolean reading;
+    /** Set by {@link #close}: the readers stop after the sample they are reading, never interrupted mid-GET. */
+    private volatile boolean closed;
     private long taken;
     private int lastShard = -1;
     private int lastMember = -1;
@@ -329,75 +325,17 @@ final class ShardStream implements EpochSource {
         BlockingQueue<Held> queue = new ArrayBlockingQueue<>(READ_AHEAD);
         List<Item> items = slot.items.subList(slot.at, slot.items.size()); // from here, whenever the reader begins
         slot.queue = queue;
-        slot.reader = readers.submit(() -> {
-            read(slot.shard.key(), items, queue);
-            return null;
-        });
+        slot.reader = readers.submit(new ShardFeed(images, slot.shard.key(), items, queue, () -> closed));
     }
 
     /**
-     * Reads {@code items} (in tar order) from one streamed GET of the shard from the first one's image to
-     * the last one's end, handing each on; a stream that breaks is opened again from the sample it broke
-     * at, {@link #REOPENS} times, then the shard's remaining samples are bad images with the reason.
+     * Stops the readers without interrupting them: each ends after the sample it is reading and closes its
+     * stream (an S3 read interrupted mid-body may leave a pooled connection half-read; see
+     * {@code BatchPipeline.stopFetching}).
      */
-    private void read(String shardKey, List<Item> items, BlockingQueue<Held> out) throws InterruptedException {
-        int i = 0;
-        int reopened = 0;
-        while (i < items.size()) {
-            long from = -1;
-            long to = -1;
-            for (int j = i; j < items.size(); j++) {
-                Item it = items.get(j);
-                if (it.error() == null) {
-                    from = from < 0 ? it.offset() : from;
-                    to = it.offset() + it.length();
-                }
-            }
-            if (from < 0 || to <= from) { // nothing left to read
-                for (; i < items.size(); i++) {
-                    Held h = new Held(items.get(i));
-                    h.bytes = h.error == null ? new byte[0] : null;
-                    out.put(h);
-                }
-                return;
-            }
-            try (InputStream in = images.stream(shardKey, from, to - from)) {
-                long at = from;
-                for (; i < items.size(); i++) {
-                    Item it = items.get(i);
-                    Held h = new Held(it);
-                    if (it.error() == null) {
-                        in.skipNBytes(it.offset() - at);
-                        h.bytes = in.readNBytes(it.length());
-                        if (h.bytes.length < it.length()) {
-                            throw new IOException("s3 stream of " + shardKey + " ended at byte " + (it.offset() + h.bytes.length));
-                        }
-                        at = it.offset() + it.length();
-                    }
-                    out.put(h);
-                }
-            } catch (IOException e) {
-                if (e instanceof java.io.InterruptedIOException || Thread.currentThread().isInterrupted()) {
-                    throw new InterruptedException();
-                }
-                if (++reopened > REOPENS) {
-                    LOG.warnf("%s: stream broke %d times, its last %d samples are bad images: %s", shardKey, reopened,
-                            items.size() - i, e.getMessage());
-                    for (; i < items.size(); i++) {
-                        Held h = new Held(items.get(i));
-                        h.error = "reading " + shardKey + ": " + e.getMessage();
-                        out.put(h);
-                    }
-                    return;
-                }
-                LOG.infof("%s: stream broke at sample %d (%s); opening it again", shardKey, i, e.getMessage());
-                Thread.sleep(500L * reopened);
-            }
-        }
-    }
-
     @Override
     public void close() {
-        readers.shutdownNow();
+        closed = true;
+        readers.shutdown();
     }
 }
