@@ -21,7 +21,8 @@ public final class BenchMain {
             "trainer", new TrainerBenchmark(),
             "inference", new InferenceBenchmark(),
             "scale", new ScaleBenchmark(),
-            "data", new DataBenchmark()));
+            "data", new DataBenchmark(),
+            "shards", new ShardsBenchmark()));
 
     private BenchMain() {}
 
