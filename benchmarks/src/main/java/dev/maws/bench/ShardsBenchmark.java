@@ -108,7 +108,7 @@ final class ShardsBenchmark implements BenchMain.Benchmark {
             throws Exception {
         BatchPipeline.Settings settings = new BatchPipeline.Settings(stack.kafkaBootstrapServers(), topic,
                 "shards-bench-" + UUID.randomUUID(), BATCH, 224, 3, new Augmentation(true, 0.2, 1.0, true), 1, fetchThreads,
-                3, 10_000, 0.05, 200, true, BatchPipeline.Partition.WHOLE, stream, 4, 128L << 20);
+                3, 10_000, 0.05, 200, true, BatchPipeline.Partition.WHOLE, stream, 4, 128L << 20, 0.1);
         ImageSource images = new ImageSource(store, 1 << 24, 1 << 20);
         long images0 = 0;
         long t0 = System.nanoTime();

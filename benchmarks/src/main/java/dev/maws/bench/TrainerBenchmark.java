@@ -132,7 +132,7 @@ final class TrainerBenchmark implements BenchMain.Benchmark {
             Random masks = new Random(1);
             BatchPipeline.Settings settings = new BatchPipeline.Settings(stack.env().get("KAFKA_BOOTSTRAP_SERVERS"),
                     "labeled-images", "bench", batch, config.imageSize(), config.channels(), new Augmentation(true, 0.2, 1.0, true), 1,
-                    fetchThreads, 3, 10_000, 0.05, 200, true, BatchPipeline.Partition.WHOLE, true, 4, 128L << 20);
+                    fetchThreads, 3, 10_000, 0.05, 200, true, BatchPipeline.Partition.WHOLE, true, 4, 128L << 20, 0.1);
             ImageDecoder decoder = new ImageDecoder(40_000_000);
 
             // warm-up: every path of the end-to-end run once, on a cache that is then dropped

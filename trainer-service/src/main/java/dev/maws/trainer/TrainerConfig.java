@@ -109,6 +109,14 @@ public interface TrainerConfig {
         @WithDefault("true")
         boolean streamShards();
 
+        /**
+         * Streaming shards: the most of an epoch's samples that dealing whole shards to a job's processes
+         * may leave over (each takes as many as the one dealt the fewest); beyond it the epoch is read record
+         * by record. A run keeps the value it started with.
+         */
+        @WithDefault("0.1")
+        double maxShardImbalance();
+
         /** Streaming shards: shards read at once by a process, their samples interleaved one by one. */
         @WithDefault("4")
         int shardsInFlight();

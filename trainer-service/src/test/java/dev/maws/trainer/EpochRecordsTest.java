@@ -72,7 +72,7 @@ class EpochRecordsTest {
 
         // the sampled count of the plan is what a pipeline without the key scan does
         BatchPipeline.Settings settings = new BatchPipeline.Settings(bootstrapServers, topic, "epoch-records-test", 64, 28, 1,
-                Augmentation.NONE, 1, 2, 2, 16, 0.05, 200, false, BatchPipeline.Partition.WHOLE, true, 4, 1 << 20);
+                Augmentation.NONE, 1, 2, 2, 16, 0.05, 200, false, BatchPipeline.Partition.WHOLE, true, 4, 1 << 20, 0.1);
         try (BatchPipeline pipeline = new BatchPipeline(settings, new ImageSource(store, 1 << 20, 1 << 20),
                 new ImageDecoder(1_000_000), null, null)) {
             assertEquals(RECORDS, pipeline.start().span(), "the offset range holds the tombstones too");
@@ -219,7 +219,7 @@ class EpochRecordsTest {
 
     private BatchPipeline.Settings settings(String topic, boolean skipSuperseded) {
         return new BatchPipeline.Settings(bootstrapServers, topic, "epoch-records-" + topic, 32, 28, 1,
-                Augmentation.NONE, 3, 2, 2, 64, 0.05, 200, skipSuperseded, BatchPipeline.Partition.WHOLE, true, 4, 1 << 20);
+                Augmentation.NONE, 3, 2, 2, 64, 0.05, 200, skipSuperseded, BatchPipeline.Partition.WHOLE, true, 4, 1 << 20, 0.1);
     }
 
     /** The plan's count of epoch 0's records (-1 when resumed), its batches (from where the run resumes) and epoch 1's first. */

@@ -113,7 +113,7 @@ class PartitionedEpochTest {
             DataPosition resumeFrom) throws Exception {
         BatchPipeline.Settings settings = new BatchPipeline.Settings(bootstrapServers, topic,
                 "partitioned-" + partition.rank() + "-" + UUID.randomUUID(), batch, 28, 1, new Augmentation(true, 0.3, 1.0, true),
-                3, 2, 2, 64, 0.05, 200, true, partition, true, 4, 1 << 20);
+                3, 2, 2, 64, 0.05, 200, true, partition, true, 4, 1 << 20, 0.1);
         List<Batch> batches = new ArrayList<>();
         try (BatchPipeline pipeline = new BatchPipeline(settings, new ImageSource(store, 1 << 20, 1 << 20),
                 new ImageDecoder(1_000_000), LABEL, resumeFrom)) {

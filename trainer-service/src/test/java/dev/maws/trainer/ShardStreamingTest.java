@@ -207,7 +207,7 @@ class ShardStreamingTest {
             throws Exception {
         BatchPipeline.Settings settings = new BatchPipeline.Settings(bootstrapServers, topic,
                 "streamed-" + partition.rank() + "-" + UUID.randomUUID(), BATCH, 28, 1, new Augmentation(true, 0.3, 1.0, true),
-                11, 2, 2, 64, 0.05, 200, true, partition, true, 3, 1 << 20);
+                11, 2, 2, 64, 0.05, 200, true, partition, true, 3, 1 << 20, 0.1);
         List<Batch> batches = new ArrayList<>();
         try (BatchPipeline pipeline = new BatchPipeline(settings, source, new ImageDecoder(1_000_000), LABEL, resumeFrom)) {
             if (range != null) {

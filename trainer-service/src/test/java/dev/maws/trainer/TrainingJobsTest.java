@@ -212,7 +212,7 @@ class TrainingJobsTest {
     void aDataPathWithTooManyBadImagesStopsWithTheReason() throws Exception {
         // the fixture has 2 bad images in 196 records; a 0.5 % limit after 10 images trips at the first
         BatchPipeline.Settings settings = new BatchPipeline.Settings(bootstrapServers, "labeled-images", "bad-fraction-test",
-                8, 28, 1, Augmentation.NONE, 1, 2, 2, 16, 0.005, 10, true, BatchPipeline.Partition.WHOLE, true, 4, 1 << 20);
+                8, 28, 1, Augmentation.NONE, 1, 2, 2, 16, 0.005, 10, true, BatchPipeline.Partition.WHOLE, true, 4, 1 << 20, 0.1);
         DataException e;
         try (BatchPipeline pipeline = new BatchPipeline(settings, new ImageSource(store, 1 << 20, 1 << 20),
                 new ImageDecoder(1_000_000), null, null).begin()) {

@@ -53,7 +53,7 @@ public final class BatchPipeline implements AutoCloseable {
     public record Settings(String bootstrapServers, String topic, String groupId, int batchSize, int imageSize,
             int channels, Augmentation augmentation, long seed, int fetchThreads, int prefetchBatches, int shuffleBuffer,
             double maxBadImageFraction, int badImageGrace, boolean skipSuperseded, Partition partition, boolean streamShards,
-            int shardsInFlight, long shuffleBufferBytes) {}
+            int shardsInFlight, long shuffleBufferBytes, double maxShardImbalance) {}
 
     /**
      * Which images of each epoch's stream a process takes: of the records that name a usable image, those
@@ -324,8 +324,13 @@ public final class BatchPipeline implements AutoCloseable {
         DataPosition range = new DataPosition(epoch, begin, end, 0, counts, 0);
         if (s.streamShards()) {
             reader.start(begin, end, scan);
-            ShardEpoch plan = ShardEpoch.deal(reader::next, range.span(), labelMap, s.partition(), s.seed(), epoch);
-            if (plan != null) {
+            ShardEpoch.Dealt dealt = ShardEpoch.deal(reader::next, range.span(), labelMap, s.partition(), s.seed(), epoch,
+                    s.maxShardImbalance());
+            ShardEpoch plan = dealt.epoch();
+            if (plan == null) {
+                LOG.infof("%s: epoch %d is read record by record, not shard by shard: %s", s.groupId(), epoch,
+                        dealt.recordByRecord());
+            } else {
                 LOG.infof("%s: epoch %d starts, offset range %d, %d shards, %d of them (%d samples) read here, %d samples "
                         + "taken by each of %d processes", s.groupId(), epoch, range.span(), plan.shards(), plan.mine().size(),
                         plan.dealt(), plan.limit(), s.partition().world());

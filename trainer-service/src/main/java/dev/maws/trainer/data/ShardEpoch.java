@@ -3,8 +3,10 @@ package dev.maws.trainer.data;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -14,10 +16,12 @@ import dev.maws.platform.corpus.ShardMember;
 /**
  * Which shards one process streams in an epoch, and the labels to join with their samples: the
  * epoch's records (read once, at its start) grouped by the shard their {@code image_uri} names. The
- * shards are put in an order shuffled per epoch and seed, then dealt out one by one to the process
- * with the fewest samples so far (ties: the lowest rank), so each process reads whole shards, no two
- * the same one, and about as many samples. Each takes {@link #limit} samples: the fewest any process
- * was dealt, so all make as many steps of an epoch. Deterministic for a given topic content, seed,
+ * shards are put in an order shuffled per epoch and seed, then dealt out largest first (shards of one
+ * size in that order) to the process with the fewest samples so far (ties: the lowest rank), so each
+ * process reads whole shards, no two the same one, and about as many samples; each reads its own in
+ * the shuffled order. Each takes {@link #limit} samples: the fewest any process
+ * was dealt, so all make as many steps of an epoch (the rest of a process's samples are left over,
+ * counted as dropped). Deterministic for a given topic content, seed,
  * epoch and world.
  *
  * @param mine this process's shards in reading order
@@ -52,15 +56,19 @@ record ShardEpoch(List<Shard> mine, long limit, int shards, long badRecords, lon
         ConsumerRecord<byte[], byte[]> next() throws InterruptedException;
     }
 
+    /** The epoch dealt, or (null) why it is read record by record instead. */
+    record Dealt(ShardEpoch epoch, String recordByRecord) {}
+
     /**
-     * Reads every record of the epoch and deals its shards; null when some usable record names no shard
-     * member (images stored one by one) or there are fewer shards than processes: then the epoch is read
-     * record by record.
+     * Reads every record of the epoch and deals its shards. Not when some usable record names no shard
+     * member (images stored one by one), there are fewer shards than processes, or whole shards cannot be
+     * dealt evenly enough: more than {@code maxDropped} of the samples would be left over (few, uneven
+     * shards for the processes); then the epoch is read record by record, and {@link Dealt} says why.
      *
      * @param offsets offsets in the epoch's range, an upper bound of its records (the heap check)
      */
-    static ShardEpoch deal(Records records, long offsets, BatchPipeline.LabelMap labelMap, BatchPipeline.Partition partition,
-            long seed, int epoch) throws InterruptedException {
+    static Dealt deal(Records records, long offsets, BatchPipeline.LabelMap labelMap, BatchPipeline.Partition partition,
+            long seed, int epoch, double maxDropped) throws InterruptedException {
         long heap = Runtime.getRuntime().maxMemory();
         if (offsets * BYTES_PER_RECORD > heap / 2) {
             throw new IllegalStateException("grouping the epoch's " + offsets + " records by shard may need up to "
@@ -84,7 +92,7 @@ record ShardEpoch(List<Shard> mine, long limit, int shards, long badRecords, lon
                 continue;
             }
             if (!ShardMember.isMember(c.uri())) {
-                return null;
+                return new Dealt(null, "its images are not all samples of stored shards (" + c.uri() + ")");
             }
             ShardMember member;
             try {
@@ -99,7 +107,7 @@ record ShardEpoch(List<Shard> mine, long limit, int shards, long badRecords, lon
             duplicates += had ? 1 : 0;
         }
         if (byShard.size() < partition.world()) {
-            return null;
+            return new Dealt(null, byShard.size() + " shards for " + partition.world() + " processes");
         }
         List<String> sorted = new ArrayList<>(byShard.keySet());
         Collections.sort(sorted);
@@ -112,24 +120,42 @@ record ShardEpoch(List<Shard> mine, long limit, int shards, long badRecords, lon
         for (int i = order.size() - 1; i > 0; i--) { // Fisher-Yates
             Collections.swap(order, i, random.nextInt(i + 1));
         }
+        // dealt largest first (shards of one size in the shuffled order), read in the shuffled order
+        List<String> largestFirst = new ArrayList<>(order);
+        largestFirst.sort(java.util.Comparator.comparingInt((String k) -> byShard.get(k).size()).reversed());
         long[] load = new long[partition.world()];
-        List<Shard> mine = new ArrayList<>();
-        for (String key : order) {
+        Set<String> dealtHere = new HashSet<>();
+        for (String key : largestFirst) {
             int to = 0;
             for (int r = 1; r < load.length; r++) {
                 to = load[r] < load[to] ? r : to;
             }
-            Map<String, int[]> labels = byShard.get(key);
-            load[to] += labels.size();
+            load[to] += byShard.get(key).size();
             if (to == partition.rank()) {
-                mine.add(new Shard(key, ordinals.get(key), labels));
+                dealtHere.add(key);
+            }
+        }
+        List<Shard> mine = new ArrayList<>();
+        for (String key : order) {
+            if (dealtHere.contains(key)) {
+                mine.add(new Shard(key, ordinals.get(key), byShard.get(key)));
             }
         }
         long limit = Long.MAX_VALUE;
         for (long l : load) {
             limit = Math.min(limit, l);
         }
-        return new ShardEpoch(List.copyOf(mine), limit, sorted.size(), bad, deleted, unlabelled, duplicates);
+        long dealt = 0;
+        for (long l : load) {
+            dealt += l;
+        }
+        long dropped = dealt - limit * load.length;
+        if (dropped > maxDropped * dealt) {
+            return new Dealt(null, String.format(java.util.Locale.ROOT, "whole shards dealt to %d processes would leave "
+                    + "%d of %d samples over (more than maws.trainer.data.max-shard-imbalance=%.2f); more, smaller shards "
+                    + "deal evenly", load.length, dropped, dealt, maxDropped));
+        }
+        return new Dealt(new ShardEpoch(List.copyOf(mine), limit, sorted.size(), bad, deleted, unlabelled, duplicates), null);
     }
 
     /** Samples dealt to this process. */

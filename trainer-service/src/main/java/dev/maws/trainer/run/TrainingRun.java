@@ -75,16 +75,16 @@ final class TrainingRun {
      * written before shards were streamed with {@code streamShards} false, as its run was made.
      */
     record RunSettings(String topic, int shuffleBuffer, boolean skipSuperseded, boolean streamShards, int shardsInFlight,
-            long shuffleBufferMb) {
+            long shuffleBufferMb, double maxShardImbalance) {
         /** Settings of a run that reads its epochs record by record. */
         RunSettings(String topic, int shuffleBuffer, boolean skipSuperseded) {
-            this(topic, shuffleBuffer, skipSuperseded, false, 0, 0);
+            this(topic, shuffleBuffer, skipSuperseded, false, 0, 0, 0);
         }
 
         static RunSettings of(dev.maws.trainer.TrainerConfig config) {
             dev.maws.trainer.TrainerConfig.Data d = config.data();
             return new RunSettings(config.topic(), d.shuffleBuffer(), d.skipSuperseded(), d.streamShards(),
-                    d.shardsInFlight(), d.shuffleBufferMb());
+                    d.shardsInFlight(), d.shuffleBufferMb(), d.maxShardImbalance());
         }
 
         /**

@@ -83,7 +83,7 @@ public class TrainingRuns {
         return new BatchPipeline.Settings(bootstrapServers, run.topic(), group, spec.getBatchSize() / partition.world(),
                 model.imageSize(), model.channels(), augmentation, spec.getSeed(), d.fetchThreads(), d.prefetchBatches(),
                 run.shuffleBuffer(), d.maxBadImageFraction(), d.badImageGrace(), run.skipSuperseded(), partition,
-                run.streamShards(), run.shardsInFlight(), run.shuffleBufferMb() << 20);
+                run.streamShards(), run.shardsInFlight(), run.shuffleBufferMb() << 20, run.maxShardImbalance());
     }
 
     DjlRuntime runtime() {

@@ -44,11 +44,17 @@ class ShardEpochTest {
         return new ConsumerRecord<>("t", 0, 0, uri.getBytes(), b.build().toByteArray());
     }
 
+    /** The epoch dealt however unevenly, or null when it is read record by record. */
     private static ShardEpoch deal(List<ConsumerRecord<byte[], byte[]>> records, int rank, int world, int epoch)
             throws InterruptedException {
+        return deal(records, rank, world, epoch, 1.0).epoch();
+    }
+
+    private static ShardEpoch.Dealt deal(List<ConsumerRecord<byte[], byte[]>> records, int rank, int world, int epoch,
+            double maxDropped) throws InterruptedException {
         Iterator<ConsumerRecord<byte[], byte[]>> it = records.iterator();
         return ShardEpoch.deal(() -> it.hasNext() ? it.next() : null, records.size(), LABEL,
-                new BatchPipeline.Partition(rank, world), 42, epoch);
+                new BatchPipeline.Partition(rank, world), 42, epoch, maxDropped);
     }
 
     @Test
@@ -105,6 +111,20 @@ class ShardEpochTest {
         List<ConsumerRecord<byte[], byte[]>> mixed = records(new int[] {5, 6, 7});
         mixed.add(record("images/fmnist/train/0.png", true));
         assertNull(deal(mixed, 0, 1, 0));
+    }
+
+    @Test
+    void shardsThatCannotBeDealtEvenlyEnoughAreReadRecordByRecordSayingWhy() throws Exception {
+        List<ConsumerRecord<byte[], byte[]>> records = records(new int[] {100, 10, 10});
+        ShardEpoch.Dealt uneven = deal(records, 0, 2, 0, 0.1);
+        assertNull(uneven.epoch());
+        assertTrue(uneven.recordByRecord().contains("leave 80 of 120 samples over (more than "
+                + "maws.trainer.data.max-shard-imbalance=0.10)"), uneven.recordByRecord());
+        ShardEpoch a = deal(records, 0, 2, 0, 0.7).epoch(); // allowed to leave that much over, it deals them
+        ShardEpoch b = deal(records, 1, 2, 0, 0.7).epoch();
+        assertEquals(120, a.dealt() + b.dealt());
+        assertEquals(20, a.limit(), "each takes as many as the process dealt the fewest");
+        assertTrue(deal(records(new int[] {5, 6}), 0, 3, 0, 1.0).recordByRecord().contains("2 shards for 3 processes"));
     }
 
     @Test

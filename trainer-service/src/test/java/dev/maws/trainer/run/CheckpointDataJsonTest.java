@@ -34,7 +34,7 @@ class CheckpointDataJsonTest {
         TrainingRun.RunSettings old = TrainingRun.JSON.convertValue(Map.of("topic", "labeled-images", "shuffleBuffer", 10000,
                 "skipSuperseded", true), TrainingRun.RunSettings.class);
         assertEquals(false, old.streamShards());
-        TrainingRun.RunSettings now = new TrainingRun.RunSettings("labeled-images", 10000, true, true, 4, 128);
+        TrainingRun.RunSettings now = new TrainingRun.RunSettings("labeled-images", 10000, true, true, 4, 128, 0.1);
         assertEquals(now, TrainingRun.JSON.convertValue(TrainingRun.JSON.convertValue(now, Map.class),
                 TrainingRun.RunSettings.class));
     }
