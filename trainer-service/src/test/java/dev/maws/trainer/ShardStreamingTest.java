@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,8 +18,6 @@ import java.util.UUID;
 
 import jakarta.inject.Inject;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,11 +25,7 @@ import org.junit.jupiter.api.Test;
 import dev.maws.devstack.DevStackClients;
 import dev.maws.devstack.DevStackResource;
 import dev.maws.devstack.fashion.FashionMnist;
-import dev.maws.platform.corpus.CorpusLimits;
-import dev.maws.platform.corpus.KeyLedger;
-import dev.maws.platform.corpus.ShardIndex;
 import dev.maws.platform.corpus.ShardMember;
-import dev.maws.platform.corpus.ShardReader;
 import dev.maws.platform.image.ImageDecoder;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.proto.v1.LabeledImage;
@@ -44,6 +35,7 @@ import dev.maws.trainer.data.BatchPipeline;
 import dev.maws.trainer.data.DataException;
 import dev.maws.trainer.data.DataPosition;
 import dev.maws.trainer.data.ImageSource;
+import dev.maws.trainer.data.StoredShards;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -79,22 +71,11 @@ class ShardStreamingTest {
         List<Map.Entry<String, byte[]>> records = new ArrayList<>();
         int number = 0;
         for (int s = 0; s < SIZES.length; s++) {
-            String shard = String.format("shard-%05d", s);
-            ByteArrayOutputStream tar = new ByteArrayOutputStream();
-            try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
-                for (int i = 0; i < SIZES[s]; i++) {
-                    put(out, "k" + i + ".png", train.png((number + i) % TrainingFixture.IMAGES));
-                    put(out, "k" + i + ".txt", ("caption " + i).getBytes(StandardCharsets.UTF_8));
-                }
+            List<byte[]> pngs = new ArrayList<>();
+            for (int i = 0; i < SIZES[s]; i++) {
+                pngs.add(train.png((number + i) % TrainingFixture.IMAGES));
             }
-            ShardIndex.Builder index = ShardIndex.builder(shard + ".tar");
-            new ShardReader(CorpusLimits.DEFAULTS).read(new ByteArrayInputStream(tar.toByteArray()), shard, new KeyLedger(),
-                    k -> false, index);
-            String shardKey = ShardMember.shardKey(dataset, shard);
-            store.put(shardKey, tar.toByteArray(), "application/x-tar");
-            ByteArrayOutputStream indexBytes = new ByteArrayOutputStream();
-            index.build().write(indexBytes);
-            store.put(ShardMember.indexKey(shardKey), indexBytes.toByteArray(), "application/jsonl");
+            String shardKey = StoredShards.put(store, dataset, String.format("shard-%05d", s), pngs, "png");
             for (int i = 0; i < SIZES[s]; i++, number++) {
                 numbers.put((long) s << 32 | i, number);
                 records.add(record(new ShardMember(shardKey, "k" + i).uri(), number));
@@ -113,14 +94,6 @@ class ShardStreamingTest {
     private static Map.Entry<String, byte[]> record(String uri, int number) {
         return Map.entry(uri, LabeledImage.newBuilder().setImageUri(uri).addSynsets(String.format("n%08d", number)).build()
                 .toByteArray());
-    }
-
-    private static void put(TarArchiveOutputStream out, String name, byte[] data) throws IOException {
-        TarArchiveEntry e = new TarArchiveEntry(name);
-        e.setSize(data.length);
-        out.putArchiveEntry(e);
-        out.write(data);
-        out.closeArchiveEntry();
     }
 
     @Test

@@ -5,27 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.maws.devstack.DevStack;
-import dev.maws.platform.corpus.CorpusLimits;
-import dev.maws.platform.corpus.KeyLedger;
-import dev.maws.platform.corpus.ShardIndex;
 import dev.maws.platform.corpus.ShardMember;
-import dev.maws.platform.corpus.ShardReader;
 import dev.maws.platform.objectstore.ObjectStore;
 
 /** Images read from the devstack's S3: whole objects, and members of a stored shard through its index. */
@@ -61,34 +52,12 @@ class ImageSourceTest {
 
     /** Stores a shard of the given images (keys k0, k1, ...) with its index; returns the member references. */
     private static List<String> storeShard(String dataset, String shard, List<byte[]> images) throws IOException {
-        ByteArrayOutputStream tar = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
-            for (int i = 0; i < images.size(); i++) {
-                put(out, "k" + i + ".jpg", images.get(i));
-                put(out, "k" + i + ".txt", ("caption " + i).getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        ShardIndex.Builder index = ShardIndex.builder(shard + ".tar");
-        new ShardReader(CorpusLimits.DEFAULTS).read(new ByteArrayInputStream(tar.toByteArray()), shard, new KeyLedger(),
-                k -> false, index);
-        String shardKey = ShardMember.shardKey(dataset, shard);
-        store.put(shardKey, tar.toByteArray(), "application/x-tar");
-        ByteArrayOutputStream indexBytes = new ByteArrayOutputStream();
-        index.build().write(indexBytes);
-        store.put(ShardMember.indexKey(shardKey), indexBytes.toByteArray(), "application/jsonl");
+        String shardKey = StoredShards.put(store, dataset, shard, images, "jpg");
         List<String> uris = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             uris.add(new ShardMember(shardKey, "k" + i).uri());
         }
         return uris;
-    }
-
-    private static void put(TarArchiveOutputStream out, String name, byte[] data) throws IOException {
-        TarArchiveEntry e = new TarArchiveEntry(name);
-        e.setSize(data.length);
-        out.putArchiveEntry(e);
-        out.write(data);
-        out.closeArchiveEntry();
     }
 
     @Test
