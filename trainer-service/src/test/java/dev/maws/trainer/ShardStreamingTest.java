@@ -62,11 +62,14 @@ class ShardStreamingTest {
     private String topic;
     /** Sample (shard ordinal << 32 | place in its index) -> its number over all shards. */
     private final Map<Long, Integer> numbers = new HashMap<>();
+    /** Sample -> the length of its PNG. */
+    private final Map<Long, Integer> lengths = new HashMap<>();
+    private String dataset;
 
     /** Six shards of a new dataset and a topic naming each of their samples, plus a missing, a deleted and an unlabelled one. */
     @BeforeEach
     void corpus() throws IOException {
-        String dataset = "streamed-" + UUID.randomUUID();
+        dataset = "streamed-" + UUID.randomUUID();
         FashionMnist train = FashionMnist.fixture("train");
         List<Map.Entry<String, byte[]>> records = new ArrayList<>();
         int number = 0;
@@ -78,6 +81,7 @@ class ShardStreamingTest {
             String shardKey = StoredShards.put(store, dataset, String.format("shard-%05d", s), pngs, "png");
             for (int i = 0; i < SIZES[s]; i++, number++) {
                 numbers.put((long) s << 32 | i, number);
+                lengths.put((long) s << 32 | i, pngs.get(i).length);
                 records.add(record(new ShardMember(shardKey, "k" + i).uri(), number));
             }
         }
@@ -148,6 +152,8 @@ class ShardStreamingTest {
             Batch b = resumed.batches().get(t - 6);
             assertArrayEquals(a.indices(), b.indices(), "step " + t);
             assertArrayEquals(a.pixels(), b.pixels(), "step " + t);
+            assertArrayEquals(a.labels(), b.labels(), "step " + t);
+            assertEquals(a.position(), b.position(), "step " + t);
         }
         assertTrue(again.imagesGot() > 0 && again.imagesGot() <= 64, "the shuffle buffer's samples read one by one: "
                 + again.imagesGot());
@@ -157,6 +163,31 @@ class ShardStreamingTest {
         DataException e = assertThrows(DataException.class, () -> epochZero(BatchPipeline.Partition.WHOLE, again, null,
                 elsewhere));
         assertTrue(e.getMessage().contains("not the stream the checkpoint was taken in"), e.getMessage());
+    }
+
+    @Test
+    void oversizedImagesAndAShardWithoutItsIndexAreBadImagesAndTheRestIsReadOnce() throws Exception {
+        store.delete(ShardMember.indexKey(ShardMember.shardKey(dataset, "shard-00003")));
+        int maxBytes = 560;
+        Set<Long> good = new HashSet<>();
+        lengths.forEach((sample, length) -> {
+            if (length <= maxBytes && sample >>> 32 != 3) {
+                good.add(sample);
+            }
+        });
+        assertTrue(good.size() > 100 && good.size() < 185, good.size() + " good samples: some too large, shard 3 unreadable");
+        Epoch e = epochZero(BatchPipeline.Partition.WHOLE, new ImageSource(store, maxBytes, 1 << 20), null, null, 1.0);
+        Set<Long> seen = new HashSet<>();
+        for (Batch b : e.batches()) {
+            for (int i = 0; i < b.size(); i++) {
+                assertTrue(good.contains(b.indices()[i]), "sample " + Long.toHexString(b.indices()[i]) + " is too large or "
+                        + "has no index");
+                assertTrue(seen.add(b.indices()[i]), "sample " + Long.toHexString(b.indices()[i]) + " taken twice");
+            }
+        }
+        assertEquals(good.size() / BATCH * BATCH, seen.size(), "every good sample, up to the last incomplete batch");
+        assertTrue(e.next().position().counters().badImages() >= Arrays.stream(SIZES).sum() + 1 - good.size(),
+                "counted as bad: " + e.next().position().counters());
     }
 
     private static Set<Long> shardsOf(Epoch e) {
@@ -178,9 +209,14 @@ class ShardStreamingTest {
 
     private Epoch epochZero(BatchPipeline.Partition partition, ImageSource source, DataPosition range, DataPosition resumeFrom)
             throws Exception {
+        return epochZero(partition, source, range, resumeFrom, 0.05);
+    }
+
+    private Epoch epochZero(BatchPipeline.Partition partition, ImageSource source, DataPosition range, DataPosition resumeFrom,
+            double maxBadFraction) throws Exception {
         BatchPipeline.Settings settings = new BatchPipeline.Settings(bootstrapServers, topic,
                 "streamed-" + partition.rank() + "-" + UUID.randomUUID(), BATCH, 28, 1, new Augmentation(true, 0.3, 1.0, true),
-                11, 2, 2, 64, 0.05, 200, true, partition, true, 3, 1 << 20, 0.1);
+                11, 2, 2, 64, maxBadFraction, 200, true, partition, true, 3, 1 << 20, 0.1);
         List<Batch> batches = new ArrayList<>();
         try (BatchPipeline pipeline = new BatchPipeline(settings, source, new ImageDecoder(1_000_000), LABEL, resumeFrom)) {
             if (range != null) {

@@ -230,11 +230,13 @@ public final class BatchPipeline implements AutoCloseable {
         if (!resumed) { // a resumed epoch's are in the counters it resumes with
             counters = counters.plus(opened.counts());
         }
-        if (at.consumed() > 0) {
-            epoch.skip(at.consumed());
-            checkResumesWhereItStopped(at, epoch);
-        }
         try {
+            if (at.consumed() > 0) {
+                epoch.skip(at.consumed());
+                if (s.streamShards()) {
+                    ShardStream.checkResumesWhereItStopped(at, epoch);
+                }
+            }
             ArrayDeque<Pending> inFlight = new ArrayDeque<>();
             boolean epochEnded = false;
             long batchesThisEpoch = at.consumed() > 0 ? 1 : 0;
@@ -249,7 +251,8 @@ public final class BatchPipeline implements AutoCloseable {
                     if (e == null) {
                         epochEnded = true;
                     } else {
-                        inFlight.add(new Pending(e, e.skip() == null ? fetch(e, epoch.epoch(), per) : null));
+                        // the encoded bytes go with the fetch only: the window holds decoded images, not both
+                        inFlight.add(new Pending(e.withoutBytes(), e.skip() == null ? fetch(e, epoch.epoch(), per) : null));
                     }
                 }
                 if (inFlight.isEmpty()) {
@@ -344,24 +347,6 @@ public final class BatchPipeline implements AutoCloseable {
                 : ", " + scan.records() + " records, " + scan.duplicates() + " superseded, " + scan.tombstones() + " deleted");
         return new Opened(new RecordEpoch(new EpochStream(reader, s.shuffleBuffer(), s.seed(), epoch, begin, end, scan),
                 labelMap, s.partition()), counts);
-    }
-
-    /**
-     * A run streaming shards that resumes checks that the replayed epoch reaches the shard and sample its
-     * checkpoint recorded: other records or indexes would make it another stream.
-     */
-    private void checkResumesWhereItStopped(DataPosition at, EpochSource epoch) {
-        if (!s.streamShards()) {
-            return;
-        }
-        boolean shards = epoch instanceof ShardStream;
-        DataPosition now = shards ? epoch.after(at.consumed() - 1, at.counters()) : null;
-        if (shards != at.shard() >= 0 || (shards && (now.shard() != at.shard() || now.member() != at.member()))) {
-            throw new DataException("epoch " + at.epoch() + " read again is not the stream the checkpoint was taken in (it "
-                    + "recorded " + (at.shard() >= 0 ? "shard " + at.shard() + ", sample " + at.member() : "a record-by-record "
-                    + "epoch") + "; now " + (shards ? "shard " + now.shard() + ", sample " + now.member() : "record by record")
-                    + "): the topic's records or the shards' indexes changed", null);
-        }
     }
 
     /** Fetches (or takes the read bytes of), decodes and augments an entry's image on the pool (augmentation seeded by its sample). */

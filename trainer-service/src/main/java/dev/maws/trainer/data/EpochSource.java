@@ -23,7 +23,11 @@ interface EpochSource extends AutoCloseable {
      * @param labels vocabulary indices (WSP), null for MAE
      * @param skip why the record gives no image, or null
      */
-    record Entry(long index, long sample, String uri, byte[] bytes, String error, int[] labels, Skip skip) {}
+    record Entry(long index, long sample, String uri, byte[] bytes, String error, int[] labels, Skip skip) {
+        Entry withoutBytes() {
+            return bytes == null ? this : new Entry(index, sample, uri, null, error, labels, skip);
+        }
+    }
 
     int epoch();
 

@@ -150,7 +150,7 @@ public final class ImageSource {
         String where = "s3://" + store.bucket() + "/" + indexKey;
         try {
             byte[] bytes = store.findUpTo(indexKey, MAX_INDEX_BYTES + 1)
-                    .orElseThrow(() -> new IOException("no shard index " + where + " (is the shard imported?)"));
+                    .orElseThrow(() -> new NoIndexException("no shard index " + where + " (is the shard imported?)"));
             if (bytes.length > MAX_INDEX_BYTES) {
                 throw new IOException("shard index " + where + " is larger than " + MAX_INDEX_BYTES + " bytes");
             }
@@ -161,6 +161,13 @@ public final class ImageSource {
             throw new UncheckedIOException(new IOException("shard index " + where + ": " + e.getMessage(), e));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** There is no index object beside a shard: not a failure to read one, which may pass. */
+    static final class NoIndexException extends IOException {
+        NoIndexException(String message) {
+            super(message);
         }
     }
 

@@ -61,21 +61,15 @@ record ShardEpoch(List<Shard> mine, long limit, int shards, long badRecords, lon
 
     /**
      * Reads every record of the epoch and deals its shards. Not when some usable record names no shard
-     * member (images stored one by one), there are fewer shards than processes, or whole shards cannot be
-     * dealt evenly enough: more than {@code maxDropped} of the samples would be left over (few, uneven
-     * shards for the processes); then the epoch is read record by record, and {@link Dealt} says why.
+     * member (images stored one by one), grouping the records could take more than half the heap, there
+     * are fewer shards than processes, or whole shards cannot be dealt evenly enough: more than
+     * {@code maxDropped} of the samples would be left over (few, uneven shards for the processes); then
+     * the epoch is read record by record, and {@link Dealt} says why.
      *
      * @param offsets offsets in the epoch's range, an upper bound of its records (the heap check)
      */
     static Dealt deal(Records records, long offsets, BatchPipeline.LabelMap labelMap, BatchPipeline.Partition partition,
             long seed, int epoch, double maxDropped) throws InterruptedException {
-        long heap = Runtime.getRuntime().maxMemory();
-        if (offsets * BYTES_PER_RECORD > heap / 2) {
-            throw new IllegalStateException("grouping the epoch's " + offsets + " records by shard may need up to "
-                    + (offsets * BYTES_PER_RECORD >> 20) + " MB, more than half the trainer's heap of " + (heap >> 20)
-                    + " MB; give the JVM more heap (-Xmx) or set maws.trainer.data.stream-shards=false (each image read"
-                    + " with its own GET)");
-        }
         Map<String, Map<String, int[]>> byShard = new HashMap<>();
         long bad = 0;
         long deleted = 0;
@@ -93,6 +87,12 @@ record ShardEpoch(List<Shard> mine, long limit, int shards, long badRecords, lon
             }
             if (!ShardMember.isMember(c.uri())) {
                 return new Dealt(null, "its images are not all samples of stored shards (" + c.uri() + ")");
+            }
+            long heap = Runtime.getRuntime().maxMemory();
+            if (byShard.isEmpty() && offsets * BYTES_PER_RECORD > heap / 2) {
+                return new Dealt(null, "grouping its " + offsets + " records by shard may need up to "
+                        + (offsets * BYTES_PER_RECORD >> 20) + " MB, more than half the trainer's heap of " + (heap >> 20)
+                        + " MB (give the JVM more heap, -Xmx, to stream its shards)");
             }
             ShardMember member;
             try {

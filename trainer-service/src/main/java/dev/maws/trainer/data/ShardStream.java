@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 
 import dev.maws.platform.corpus.ShardIndex;
 
@@ -29,17 +30,22 @@ import dev.maws.platform.corpus.ShardIndex;
  */
 final class ShardStream implements EpochSource {
     private static final long SHUFFLE = 0x5A4D5L;
-    /** Samples a shard's reader reads ahead of the merge. */
-    private static final int READ_AHEAD = 32;
 
     /** A sample of a shard: its place in the reading, where its image lies, its labels; or why it has none. */
-    record Item(int shard, int member, long sample, long offset, int length, int[] labels, String error) {}
+    record Item(int shard, int member, long sample, long offset, int length, int[] labels, String error) {
+        /** What it takes of the shuffle buffer's bytes: its image's, none when it will not be read. */
+        long bytes() {
+            return error == null ? length : 0;
+        }
+    }
 
     /** An item in the buffer: its bytes, once read. */
     static final class Held {
         final Item item;
         byte[] bytes;
         String error;
+        /** Bytes of its reader's read-ahead room it holds until the merge takes it. */
+        int permits;
 
         Held(Item item) {
             this.item = item;
@@ -53,6 +59,7 @@ final class ShardStream implements EpochSource {
         final List<Item> items;
         int at;
         BlockingQueue<Held> queue;
+        Semaphore room;
         Future<?> reader;
 
         Slot(ShardEpoch.Shard shard, List<Item> items) {
@@ -60,6 +67,9 @@ final class ShardStream implements EpochSource {
             this.items = items;
         }
     }
+
+    /** Tries at reading a shard's index before the epoch fails. */
+    private static final int INDEX_READS = 3;
 
     private final ShardEpoch plan;
     private final ImageSource images;
@@ -165,6 +175,26 @@ final class ShardStream implements EpochSource {
         return new DataPosition(epoch, begin, end, index + 1, counters, plan.limit(), at[1], at[2]);
     }
 
+    /**
+     * A run streaming shards that resumes checks that the replayed epoch reaches the shard and sample its
+     * checkpoint recorded: other records or indexes would make it another stream.
+     */
+    static void checkResumesWhereItStopped(DataPosition at, EpochSource epoch) {
+        boolean shards = epoch instanceof ShardStream;
+        DataPosition now;
+        try {
+            now = shards ? epoch.after(at.consumed() - 1, at.counters()) : null;
+        } catch (IllegalStateException e) { // the replayed stream ended before the checkpoint's place in it
+            now = new DataPosition(at.epoch(), at.begin(), at.end(), 0, at.counters(), 0, -2, -2);
+        }
+        if (shards != at.shard() >= 0 || (shards && (now.shard() != at.shard() || now.member() != at.member()))) {
+            throw new DataException("epoch " + at.epoch() + " read again is not the stream the checkpoint was taken in (it "
+                    + "recorded " + (at.shard() >= 0 ? "shard " + at.shard() + ", sample " + at.member() : "a record-by-record "
+                    + "epoch") + "; now " + (shards ? "shard " + now.shard() + ", sample " + now.member() : "record by record")
+                    + "): the topic's records or the shards' indexes changed", null);
+        }
+    }
+
     /** The next sample in training order, its bytes read when {@code read}; null once the process has its share. */
     private Held take(boolean read) throws InterruptedException {
         if (taken >= plan.limit()) {
@@ -176,7 +206,7 @@ final class ShardStream implements EpochSource {
                 drained = true;
             } else {
                 held.add(h);
-                heldBytes += h.item.length();
+                heldBytes += h.item.bytes();
             }
         }
         if (held.isEmpty()) {
@@ -188,7 +218,7 @@ final class ShardStream implements EpochSource {
         if (i < held.size()) {
             held.set(i, last);
         }
-        heldBytes -= out.item.length();
+        heldBytes -= out.item.bytes();
         reached.addLast(new long[] {taken, lastShard, lastMember});
         taken++;
         return out;
@@ -231,6 +261,7 @@ final class ShardStream implements EpochSource {
         while (true) {
             Held h = slot.queue.poll(1, java.util.concurrent.TimeUnit.SECONDS);
             if (h != null) {
+                slot.room.release(h.permits);
                 return h;
             }
             if (slot.reader.isDone() && slot.queue.isEmpty()) {
@@ -246,7 +277,7 @@ final class ShardStream implements EpochSource {
     }
 
     /** The shard at {@code place} of this process's reading, its items listed (and, reading, its reader started). */
-    private Slot open(int place, boolean read) {
+    private Slot open(int place, boolean read) throws InterruptedException {
         ShardEpoch.Shard shard = plan.mine().get(place);
         Slot slot = new Slot(shard, items(place, shard));
         if (read) {
@@ -256,15 +287,23 @@ final class ShardStream implements EpochSource {
     }
 
     /** A shard's samples that the records name, in tar order; then the records' keys its index lacks. */
-    private List<Item> items(int place, ShardEpoch.Shard shard) {
+    private List<Item> items(int place, ShardEpoch.Shard shard) throws InterruptedException {
         List<Item> items = new ArrayList<>(shard.labels().size());
         TreeSet<String> missing = new TreeSet<>(shard.labels().keySet());
         ShardIndex index = null;
         String why = null;
-        try {
-            index = images.index(shard.key());
-        } catch (IOException e) {
-            why = e.getMessage();
+        for (int attempt = 1; index == null && why == null; attempt++) {
+            try {
+                index = images.index(shard.key());
+            } catch (ImageSource.NoIndexException e) { // the same on a resume: its samples are bad images
+                why = e.getMessage();
+            } catch (IOException e) { // one that may pass: the order must not depend on it
+                if (attempt == INDEX_READS) {
+                    throw new DataException("the index of shard " + shard.key() + " could not be read (" + INDEX_READS
+                            + " tries): " + e.getMessage(), e);
+                }
+                Thread.sleep(1000L * attempt);
+            }
         }
         int member = 0;
         if (index != null) {
@@ -298,7 +337,7 @@ final class ShardStream implements EpochSource {
     private void startReading() throws InterruptedException {
         reading = true;
         List<Future<?>> pending = new ArrayList<>();
-        for (Held h : held) {
+        for (Held h : taken < plan.limit() ? held : List.<Held>of()) { // at the limit none of them is taken
             if (h.error == null && h.bytes == null) {
                 pending.add(fetchPool.submit(() -> {
                     try {
@@ -322,10 +361,12 @@ final class ShardStream implements EpochSource {
     }
 
     private void startReader(Slot slot) {
-        BlockingQueue<Held> queue = new ArrayBlockingQueue<>(READ_AHEAD);
+        BlockingQueue<Held> queue = new ArrayBlockingQueue<>(ShardFeed.READ_AHEAD);
+        Semaphore room = new Semaphore(ShardFeed.READ_AHEAD_BYTES);
         List<Item> items = slot.items.subList(slot.at, slot.items.size()); // from here, whenever the reader begins
         slot.queue = queue;
-        slot.reader = readers.submit(new ShardFeed(images, slot.shard.key(), items, queue, () -> closed));
+        slot.room = room;
+        slot.reader = readers.submit(new ShardFeed(images, slot.shard.key(), items, queue, room, () -> closed));
     }
 
     /**
