@@ -1,8 +1,5 @@
 package dev.maws.bench;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,16 +8,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-
 import dev.maws.devstack.DevStack;
 import dev.maws.devstack.DevStackClients;
-import dev.maws.platform.corpus.CorpusLimits;
-import dev.maws.platform.corpus.KeyLedger;
-import dev.maws.platform.corpus.ShardIndex;
 import dev.maws.platform.corpus.ShardMember;
-import dev.maws.platform.corpus.ShardReader;
+import dev.maws.platform.corpus.ShardWriter;
 import dev.maws.platform.image.ImageDecoder;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.proto.v1.LabeledImage;
@@ -136,27 +127,16 @@ final class ShardsBenchmark implements BenchMain.Benchmark {
         List<Map.Entry<String, byte[]>> records = new ArrayList<>();
         long bytes = 0;
         for (int s = 0; s < shards; s++) {
-            String shard = String.format("shard-%05d", s);
-            ByteArrayOutputStream tar = new ByteArrayOutputStream();
+            List<ShardWriter.Sample> samples = new ArrayList<>();
             List<String> keys = new ArrayList<>();
-            try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
-                for (int i = s; i < files.size(); i += shards) {
-                    String key = String.format("%05d", i);
-                    byte[] jpeg = Files.readAllBytes(files.get(i));
-                    bytes += jpeg.length;
-                    put(out, key + ".jpg", jpeg);
-                    put(out, key + ".txt", ("photograph " + i).getBytes(StandardCharsets.UTF_8));
-                    keys.add(key);
-                }
+            for (int i = s; i < files.size(); i += shards) {
+                String key = String.format("%05d", i);
+                byte[] jpeg = Files.readAllBytes(files.get(i));
+                bytes += jpeg.length;
+                samples.add(new ShardWriter.Sample(key, "jpg", jpeg, "photograph " + i));
+                keys.add(key);
             }
-            ShardIndex.Builder index = ShardIndex.builder(shard + ".tar");
-            new ShardReader(CorpusLimits.DEFAULTS).read(new ByteArrayInputStream(tar.toByteArray()), shard, new KeyLedger(),
-                    k -> false, index);
-            String shardKey = ShardMember.shardKey("bench", shard);
-            store.put(shardKey, tar.toByteArray(), "application/x-tar");
-            ByteArrayOutputStream indexBytes = new ByteArrayOutputStream();
-            index.build().write(indexBytes);
-            store.put(ShardMember.indexKey(shardKey), indexBytes.toByteArray(), "application/jsonl");
+            String shardKey = ShardWriter.store(store, "bench", String.format("shard-%05d", s), samples);
             for (String key : keys) {
                 String uri = new ShardMember(shardKey, key).uri();
                 records.add(Map.entry(uri, LabeledImage.newBuilder().setImageId(key).setImageUri(uri).build().toByteArray()));
@@ -165,13 +145,5 @@ final class ShardsBenchmark implements BenchMain.Benchmark {
         DevStackClients.createTopics(bootstrap, 3, topic);
         DevStackClients.produceAll(bootstrap, topic, records);
         return bytes;
-    }
-
-    private static void put(TarArchiveOutputStream out, String name, byte[] data) throws java.io.IOException {
-        TarArchiveEntry e = new TarArchiveEntry(name);
-        e.setSize(data.length);
-        out.putArchiveEntry(e);
-        out.write(data);
-        out.closeArchiveEntry();
     }
 }

@@ -9,20 +9,25 @@ import java.util.concurrent.Future;
 
 import dev.maws.devstack.fashion.FashionMnist;
 import dev.maws.devstack.fashion.FashionMnistSource;
+import dev.maws.platform.corpus.ShardMember;
+import dev.maws.platform.corpus.ShardWriter;
 import dev.maws.platform.dataset.Dataset;
 import dev.maws.platform.dataset.DatasetStore;
 import dev.maws.platform.objectstore.ObjectStore;
 
 /**
- * Step 1: Fashion-MNIST into S3. Training images become {@code images/fashion-mnist/train/NNNNN.png}
- * (what captions point at); the test split becomes the evaluation dataset
- * {@code datasets/fashion-mnist/test}, and the training images with their true labels the probes'
- * training split {@code datasets/fashion-mnist/train}. The full set comes from {@link FashionMnistSource}
+ * Step 1: Fashion-MNIST into S3, stored as a user's corpus is: WebDataset shards with their indexes,
+ * {@code shards/fashion-mnist/train-NNNNN.tar} and {@code test-NNNNN.tar}, no object an image. The
+ * training images' member references ({@code ...tar#NNNNN}) are what captions point at; the test split
+ * becomes the evaluation dataset {@code datasets/fashion-mnist/test}, and the training images with their
+ * true labels the probes' training split {@code datasets/fashion-mnist/train}. The full set comes from {@link FashionMnistSource}
  * (a verified download cached in {@code MAWS_HOME/downloads}, else the Debian package); without it, the
  * committed fixture, and the run says so loudly on the console and in the report.
  */
 final class FashionImport {
     static final String DATASET = "fashion-mnist";
+    /** Samples a shard: 60,000 training images are 6 shards of ~12 MB. */
+    static final int SHARD_SAMPLES = 10_000;
 
     /** What was imported. */
     record Imported(String source, FashionMnist train, FashionMnist test, int trainImages, int testImages,
@@ -54,30 +59,21 @@ final class FashionImport {
         List<String> trainKeys = new ArrayList<>(nTrain);
         List<Dataset.Example> trainExamples = new ArrayList<>(nTrain);
         List<Dataset.Example> testExamples = new ArrayList<>(nTest);
-        ExecutorService pool = Executors.newFixedThreadPool(8);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
         try {
-            List<Future<?>> puts = new ArrayList<>();
+            List<Future<List<String>>> train0 = storeShards(pool, store, "train", train, nTrain, bar);
+            List<Future<List<String>>> test0 = storeShards(pool, store, "test", test, nTest, bar);
+            for (Future<List<String>> f : train0) {
+                trainKeys.addAll(f.get());
+            }
             for (int i = 0; i < nTrain; i++) {
-                String key = String.format("images/%s/train/%05d.png", DATASET, i);
-                trainKeys.add(key);
-                trainExamples.add(new Dataset.Example(key, train.label(i)));
-                int index = i;
-                puts.add(pool.submit(() -> {
-                    store.put(key, train.png(index), "image/png");
-                    bar.step(1);
-                }));
+                trainExamples.add(new Dataset.Example(trainKeys.get(i), train.label(i)));
             }
-            for (int i = 0; i < nTest; i++) {
-                String key = String.format("%s%05d.png", Dataset.prefix(DATASET, "test"), i);
-                testExamples.add(new Dataset.Example(key, test.label(i)));
-                int index = i;
-                puts.add(pool.submit(() -> {
-                    store.put(key, test.png(index), "image/png");
-                    bar.step(1);
-                }));
-            }
-            for (Future<?> f : puts) {
-                f.get();
+            int i = 0;
+            for (Future<List<String>> f : test0) {
+                for (String key : f.get()) {
+                    testExamples.add(new Dataset.Example(key, test.label(i++)));
+                }
             }
         } finally {
             pool.shutdownNow();
@@ -87,5 +83,31 @@ final class FashionImport {
         datasets.put(new Dataset(DATASET, "test", FashionMnist.CLASS_NAMES, testExamples));
         bar.done(nTrain + " training and " + nTest + " test images from the " + (full ? "full set" : "fixture"));
         return new Imported(source, train, test, nTrain, nTest, trainKeys, warning);
+    }
+
+    /**
+     * The first {@code n} images of a split as WebDataset shards of {@link #SHARD_SAMPLES} ({@code KEY.png}
+     * and {@code KEY.txt}, the class name: the captions that are labelled are generated later), each stored
+     * whole with its index ({@link ShardWriter}); each future gives its shard's member references in order.
+     */
+    private static List<Future<List<String>>> storeShards(ExecutorService pool, ObjectStore store, String split,
+            FashionMnist images, int n, Progress.Bar bar) {
+        List<Future<List<String>>> shards = new ArrayList<>();
+        for (int from = 0; from < n; from += SHARD_SAMPLES) {
+            int start = from;
+            int end = Math.min(n, from + SHARD_SAMPLES);
+            String name = String.format("%s-%05d", split, from / SHARD_SAMPLES);
+            shards.add(pool.submit(() -> {
+                List<ShardWriter.Sample> samples = new ArrayList<>(end - start);
+                for (int i = start; i < end; i++) {
+                    samples.add(new ShardWriter.Sample(String.format("%05d", i), "png", images.png(i),
+                            FashionMnist.CLASS_NAMES.get(images.label(i))));
+                }
+                String shardKey = ShardWriter.store(store, DATASET, name, samples);
+                bar.step(samples.size());
+                return samples.stream().map(sample -> new ShardMember(shardKey, sample.key()).uri()).toList();
+            }));
+        }
+        return shards;
     }
 }

@@ -24,6 +24,7 @@ import com.google.protobuf.ByteString;
 import dev.maws.devstack.DevStackResource;
 import dev.maws.devstack.fashion.FashionMnist;
 import dev.maws.inference.models.ModelRegistry;
+import dev.maws.platform.corpus.ShardWriter;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.platform.vocabulary.VocabularyStore;
 import dev.maws.proto.oip.GRPCInferenceServiceGrpc;
@@ -118,6 +119,21 @@ class InferenceTest {
                 .setNormalize(true).build());
         assertEquals(job + "/step-1", padded.getModel(), "step-001 is step-1: one model, under its canonical name");
         assertArrayEquals(a, values(padded, 0), 1e-6f);
+    }
+
+    @Test
+    void embedsASampleOfAStoredShardByItsReference() throws Exception {
+        String shardKey = ShardWriter.store(store, "inference-test", "shard-00000", List.of(
+                new ShardWriter.Sample("a", "png", images.png(5), "a caption"),
+                new ShardWriter.Sample("b", "png", images.png(3), "another")));
+        EmbedResponse r = grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1").addImages(png(3))
+                .addImages(Image.newBuilder().setUri(shardKey + "#b")).setNormalize(true).build());
+        assertArrayEquals(values(r, 0), values(r, 1), 1e-6f, "the same image as bytes and as a shard's sample");
+        assertStatus(Status.Code.INVALID_ARGUMENT, "images[0]: image_uri \"" + shardKey + "#c\": no key c in the index",
+                () -> grpc.embed(EmbedRequest.newBuilder().setModel(job + "/step-1")
+                        .addImages(Image.newBuilder().setUri(shardKey + "#c")).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "no shard index", () -> grpc.embed(EmbedRequest.newBuilder()
+                .setModel(job + "/step-1").addImages(Image.newBuilder().setUri("shards/inference-test/none.tar#a")).build()));
     }
 
     @Test

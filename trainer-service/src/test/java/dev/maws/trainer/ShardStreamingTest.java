@@ -26,6 +26,7 @@ import dev.maws.devstack.DevStackClients;
 import dev.maws.devstack.DevStackResource;
 import dev.maws.devstack.fashion.FashionMnist;
 import dev.maws.platform.corpus.ShardMember;
+import dev.maws.platform.corpus.ShardWriter;
 import dev.maws.platform.image.ImageDecoder;
 import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.proto.v1.LabeledImage;
@@ -35,7 +36,6 @@ import dev.maws.trainer.data.BatchPipeline;
 import dev.maws.trainer.data.DataException;
 import dev.maws.trainer.data.DataPosition;
 import dev.maws.trainer.data.ImageSource;
-import dev.maws.trainer.data.StoredShards;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -75,10 +75,12 @@ class ShardStreamingTest {
         int number = 0;
         for (int s = 0; s < SIZES.length; s++) {
             List<byte[]> pngs = new ArrayList<>();
+            List<ShardWriter.Sample> samples = new ArrayList<>();
             for (int i = 0; i < SIZES[s]; i++) {
                 pngs.add(train.png((number + i) % TrainingFixture.IMAGES));
+                samples.add(new ShardWriter.Sample("k" + i, "png", pngs.get(i), "caption " + i));
             }
-            String shardKey = StoredShards.put(store, dataset, String.format("shard-%05d", s), pngs, "png");
+            String shardKey = ShardWriter.store(store, dataset, String.format("shard-%05d", s), samples);
             for (int i = 0; i < SIZES[s]; i++, number++) {
                 numbers.put((long) s << 32 | i, number);
                 lengths.put((long) s << 32 | i, pngs.get(i).length);

@@ -1,5 +1,6 @@
 package dev.maws.inference.api;
 
+import java.io.IOException;
 import java.util.List;
 
 import jakarta.inject.Singleton;
@@ -7,6 +8,8 @@ import jakarta.inject.Singleton;
 import dev.maws.inference.InferenceConfig;
 import dev.maws.inference.models.ModelRegistry;
 import dev.maws.model.vit.VitConfig;
+import dev.maws.platform.corpus.ShardMember;
+import dev.maws.platform.corpus.ShardMembers;
 import dev.maws.platform.image.DecodedImage;
 import dev.maws.platform.image.ImageDecoder;
 import dev.maws.platform.image.Pixels;
@@ -14,7 +17,8 @@ import dev.maws.platform.objectstore.ObjectStore;
 import dev.maws.proto.v1.Image;
 
 /**
- * Request images -> the model's input: bytes or an object of the platform bucket, decoded (PNG or
+ * Request images -> the model's input: bytes, an object of the platform bucket or a sample of a stored
+ * shard ({@code shards/{dataset}/{shard}.tar#{key}}, one ranged GET through its index), decoded (PNG or
  * JPEG, size checked before decoding), converted to the model's channels, resized to its input side
  * and normalised as in training. Every problem names the image ("images[3]: ...").
  */
@@ -23,10 +27,12 @@ public class ImageInputs {
     private final InferenceConfig config;
     private final ObjectStore store;
     private final ImageDecoder decoder;
+    private final ShardMembers members;
 
     ImageInputs(InferenceConfig config, ObjectStore store) {
         this.config = config;
         this.store = store;
+        this.members = new ShardMembers(store, ShardMembers.DEFAULT_INDEX_CACHE_ENTRIES);
         this.decoder = new ImageDecoder(config.maxImagePixels(), "maws.inference.max-image-pixels");
     }
 
@@ -74,6 +80,9 @@ public class ImageInputs {
             }
             case URI -> {
                 String uri = image.getUri();
+                if (ShardMember.isMember(uri)) {
+                    return member(uri);
+                }
                 String key = store.keyOf(uri);
                 // at most one byte past the limit is read: a uri may name any object, a checkpoint's too
                 byte[] bytes = store.findUpTo(key, (int) Math.min(Integer.MAX_VALUE - 8L, config.maxImageBytes() + 1L))
@@ -85,6 +94,18 @@ public class ImageInputs {
                 return bytes;
             }
             default -> throw new IllegalArgumentException("an image needs data (PNG/JPEG/WebP bytes) or uri");
+        }
+    }
+
+    /** A sample of a stored shard, {@code shards/{dataset}/{shard}.tar#{key}}: what to fix is the caller's, S3 failing is not. */
+    private byte[] member(String uri) {
+        try {
+            return members.read(uri, config.maxImageBytes(), "maws.inference.max-image-bytes");
+        } catch (IOException e) {
+            if (e.getCause() instanceof ObjectStore.ObjectStoreException unavailable) {
+                throw unavailable;
+            }
+            throw new IllegalArgumentException(e.getMessage());
         }
     }
 }

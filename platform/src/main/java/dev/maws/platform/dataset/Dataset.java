@@ -12,7 +12,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * through captions: they are the ground truth.
  *
  * @param classes class names in label order, as the dataset writes them ("T-shirt/top", ...)
- * @param examples images (object keys in the platform bucket) and their class index
+ * @param examples images (object keys in the platform bucket, or samples of stored shards, {@code shards/{dataset}/{shard}.tar#{key}}) and their class index
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Dataset(String name, String split, List<String> classes, List<Example> examples) {

@@ -10,6 +10,7 @@ import jakarta.inject.Singleton;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.maws.platform.corpus.ShardMember;
 import dev.maws.platform.objectstore.ObjectStore;
 
 /** Dataset manifests in the platform bucket ({@code datasets/{name}/{split}/manifest.json}). */
@@ -60,8 +61,12 @@ public class DatasetStore {
                         + d.classes().size() + ")");
                 continue;
             }
-            try {
-                ObjectStore.checkKey(e.key());
+            try { // an object, or a sample of a stored shard
+                if (ShardMember.isMember(e.key())) {
+                    ShardMember.parse(e.key());
+                } else {
+                    ObjectStore.checkKey(e.key());
+                }
             } catch (IllegalArgumentException bad) {
                 problems.add("examples[" + i + "]: " + bad.getMessage());
             }

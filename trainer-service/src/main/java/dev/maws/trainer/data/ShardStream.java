@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 
 import dev.maws.platform.corpus.ShardIndex;
+import dev.maws.platform.corpus.ShardMembers;
 
 /**
  * One process's epoch of a corpus stored as shards ({@link ShardEpoch}), streamed: up to
@@ -295,7 +296,7 @@ final class ShardStream implements EpochSource {
         for (int attempt = 1; index == null && why == null; attempt++) {
             try {
                 index = images.index(shard.key());
-            } catch (ImageSource.NoIndexException e) { // the same on a resume: its samples are bad images
+            } catch (ShardMembers.NoIndexException e) { // the same on a resume: its samples are bad images
                 why = e.getMessage();
             } catch (IOException e) { // one that may pass: the order must not depend on it
                 if (attempt == INDEX_READS) {

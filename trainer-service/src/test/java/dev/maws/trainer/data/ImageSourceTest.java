@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.maws.devstack.DevStack;
 import dev.maws.platform.corpus.ShardMember;
+import dev.maws.platform.corpus.ShardWriter;
 import dev.maws.platform.objectstore.ObjectStore;
 
 /** Images read from the devstack's S3: whole objects, and members of a stored shard through its index. */
@@ -52,7 +53,11 @@ class ImageSourceTest {
 
     /** Stores a shard of the given images (keys k0, k1, ...) with its index; returns the member references. */
     private static List<String> storeShard(String dataset, String shard, List<byte[]> images) throws IOException {
-        String shardKey = StoredShards.put(store, dataset, shard, images, "jpg");
+        List<ShardWriter.Sample> samples = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            samples.add(new ShardWriter.Sample("k" + i, "jpg", images.get(i), "caption " + i));
+        }
+        String shardKey = ShardWriter.store(store, dataset, shard, samples);
         List<String> uris = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             uris.add(new ShardMember(shardKey, "k" + i).uri());
