@@ -72,13 +72,19 @@ final class EpochStream {
         if (held.isEmpty()) {
             return null;
         }
+        ConsumerRecord<byte[], byte[]> out = takeAtRandom(held, random);
+        taken++;
+        return out;
+    }
+
+    /** Takes one of {@code held} (not empty) at random, the last one moving into its place: a reservoir's draw. */
+    static <T> T takeAtRandom(List<T> held, SplittableRandom random) {
         int i = random.nextInt(held.size());
-        ConsumerRecord<byte[], byte[]> out = held.get(i);
-        ConsumerRecord<byte[], byte[]> last = held.remove(held.size() - 1);
+        T out = held.get(i);
+        T last = held.remove(held.size() - 1);
         if (i < held.size()) {
             held.set(i, last);
         }
-        taken++;
         return out;
     }
 }

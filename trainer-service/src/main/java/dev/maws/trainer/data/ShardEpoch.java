@@ -70,6 +70,12 @@ record ShardEpoch(List<Shard> mine, long limit, int shards, long badRecords, lon
      */
     static Dealt deal(Records records, long offsets, BatchPipeline.LabelMap labelMap, BatchPipeline.Partition partition,
             long seed, int epoch, double maxDropped) throws InterruptedException {
+        long heap = Runtime.getRuntime().maxMemory();
+        if (offsets * BYTES_PER_RECORD > heap / 2) { // known before a record is read
+            return new Dealt(null, "grouping its " + offsets + " records by shard may need up to "
+                    + (offsets * BYTES_PER_RECORD >> 20) + " MB, more than half the trainer's heap of " + (heap >> 20)
+                    + " MB (give the JVM more heap, -Xmx, to stream its shards)");
+        }
         Map<String, Map<String, int[]>> byShard = new HashMap<>();
         long bad = 0;
         long deleted = 0;
@@ -87,12 +93,6 @@ record ShardEpoch(List<Shard> mine, long limit, int shards, long badRecords, lon
             }
             if (!ShardMember.isMember(c.uri())) {
                 return new Dealt(null, "its images are not all samples of stored shards (" + c.uri() + ")");
-            }
-            long heap = Runtime.getRuntime().maxMemory();
-            if (byShard.isEmpty() && offsets * BYTES_PER_RECORD > heap / 2) {
-                return new Dealt(null, "grouping its " + offsets + " records by shard may need up to "
-                        + (offsets * BYTES_PER_RECORD >> 20) + " MB, more than half the trainer's heap of " + (heap >> 20)
-                        + " MB (give the JVM more heap, -Xmx, to stream its shards)");
             }
             ShardMember member;
             try {

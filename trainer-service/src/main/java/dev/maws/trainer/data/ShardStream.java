@@ -213,12 +213,7 @@ final class ShardStream implements EpochSource {
         if (held.isEmpty()) {
             return null;
         }
-        int i = random.nextInt(held.size());
-        Held out = held.get(i);
-        Held last = held.remove(held.size() - 1);
-        if (i < held.size()) {
-            held.set(i, last);
-        }
+        Held out = EpochStream.takeAtRandom(held, random);
         heldBytes -= out.item.bytes();
         reached.addLast(new long[] {taken, lastShard, lastMember});
         taken++;
